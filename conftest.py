@@ -1,0 +1,82 @@
+"""Shared fixtures: official accounts in each message mode, and a clean router per test."""
+
+from __future__ import annotations
+
+import pytest
+
+V1 = {
+    "token": "123456",
+    "aes_key": "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
+    "app_id": "wx49f0ab532d5d035a",
+}
+V2 = {
+    "token": "pamtest",
+    "aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "app_id": "wxb11529c136998cb6",
+}
+
+
+def make_account(slug: str, *, mode: str, app_id: str, token: str, aes_key: str = "", **extra):
+    from weizheng.wechat.actions import do_create_account
+
+    return do_create_account(
+        slug=slug,
+        name=extra.pop("name", slug),
+        app_id=app_id,
+        app_secret=extra.pop("app_secret", "secret-" + slug),
+        token=token,
+        encoding_aes_key=aes_key,
+        message_mode=mode,
+        actor_label="test",
+        **extra,
+    )
+
+
+@pytest.fixture
+def plain_account(db):
+    """The city police account in plain mode."""
+    return make_account(
+        "police",
+        mode="plain",
+        app_id="wx1111111111111111",
+        token="policetoken",
+        name="平安市公安局",
+    )
+
+
+@pytest.fixture
+def safe_account(db):
+    """An account in safe mode, with the V1 vector's keys."""
+    return make_account(
+        "safe", mode="safe", app_id=V1["app_id"], token=V1["token"], aes_key=V1["aes_key"]
+    )
+
+
+@pytest.fixture
+def compatible_account(db):
+    """An account in compatible mode, with the V2 vector's keys."""
+    return make_account(
+        "compat", mode="compatible", app_id=V2["app_id"], token=V2["token"], aes_key=V2["aes_key"]
+    )
+
+
+@pytest.fixture
+def clean_router():
+    """The global router with this test's handlers only; restored afterwards."""
+    from weizheng.wechat.router import router
+
+    saved = (list(router.rules), list(router.observers))
+    router.rules.clear()
+    router.observers.clear()
+    yield router
+    router.rules[:] = saved[0]
+    router.observers[:] = saved[1]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_account_cache():
+    from weizheng.wechat.selectors import clear_account_cache
+
+    clear_account_cache()
+    yield
+    clear_account_cache()

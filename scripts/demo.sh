@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Start the demo: the web app, the task worker and the mock WeChat platform (its own process, so a
+# call to it never waits on the web workers serving the callback). Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PORT=${PORT:-8000}
+MOCK_PORT=${MOCK_PORT:-8001}
+export DJANGO_SETTINGS_MODULE=weizheng.settings.dev
+export WEIZHENG_MOCK_BASE_URL="http://127.0.0.1:${MOCK_PORT}/wxmock"
+mkdir -p var/log
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+.venv/bin/gunicorn weizheng.wsgi --bind "127.0.0.1:${MOCK_PORT}" --workers 1 --threads 8 \
+  --access-logfile var/log/mock-access.log --error-logfile var/log/mock.log &
+pids+=($!)
+.venv/bin/gunicorn weizheng.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 8 \
+  --access-logfile var/log/web-access.log --error-logfile var/log/web.log &
+pids+=($!)
+"$PY" manage.py db_worker --queue-name '*' --no-reload >var/log/worker.log 2>&1 &
+pids+=($!)
+
+for _ in $(seq 1 50); do
+  curl -fs -o /dev/null "http://127.0.0.1:${PORT}/healthz" && break
+  sleep 0.2
+done
+"$PY" manage.py demo_info --port "$PORT" --mock-port "$MOCK_PORT"
+wait

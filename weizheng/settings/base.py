@@ -1,0 +1,234 @@
+"""Base settings, read from the environment.
+
+Production-safe by default: DEBUG off, the mock WeChat platform not mounted, secrets required.
+`dev.py` and `test.py` override what a developer machine needs.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(os.environ.get("WEIZHENG_VAR_DIR", BASE_DIR / "var"))
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+DEBUG = env_bool("WEIZHENG_DEBUG", False)
+SECRET_KEY = env("WEIZHENG_SECRET_KEY") or ""
+ALLOWED_HOSTS = [h for h in (env("WEIZHENG_ALLOWED_HOSTS") or "").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in (env("WEIZHENG_CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "weizheng.core",
+    "weizheng.wechat",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Every asset is served by the app itself: government intranets have no CDN.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "weizheng.urls"
+WSGI_APPLICATION = "weizheng.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "weizheng" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# SQLite by default (a file under var/), PostgreSQL when DATABASE_URL says so. Connections are
+# persistent: opening a SQLite connection per request costs a WAL checkpoint on close and cut the
+# callback's throughput to a quarter in the prototype (docs/performance.md).
+DATABASE_URL = env("DATABASE_URL")
+CONN_MAX_AGE = env_int("WEIZHENG_CONN_MAX_AGE", 600)
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+        )
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "weizheng.sqlite3"),
+            "CONN_MAX_AGE": CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": {
+                # IMMEDIATE: a write transaction takes the lock at BEGIN, so two writers never
+                # deadlock upgrading a read lock; WAL lets readers run beside the writer.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis (optional) ------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "weizheng",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background work -------------------------------------------------------------------------
+# django-tasks: the database backend by default; RQ on Redis for several machines.
+TASK_BACKEND = env("WEIZHENG_TASK_BACKEND", "db")
+if TASK_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("WEIZHENG_TASK_BACKEND=rq needs REDIS_URL.")
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}, "priority": {"URL": REDIS_URL}}
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_rq.RQBackend",
+            "QUEUES": ["default", "priority"],
+        }
+    }
+elif TASK_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "priority"],
+        }
+    }
+
+# --- Auth and security -----------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("WEIZHENG_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- i18n ------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "weizheng" / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+
+# --- Weizheng --------------------------------------------------------------------------------
+# Keys for personal data and secrets at rest: comma-separated url-safe base64 32-byte keys, the
+# first one encrypts, all of them decrypt (rotation). Required outside DEBUG.
+FIELD_ENCRYPTION_KEYS = [k for k in (env("WEIZHENG_FIELD_KEYS") or "").split(",") if k]
+
+WECHAT_API_BASE_URL = env("WEIZHENG_WECHAT_API_BASE_URL", "https://api.weixin.qq.com")
+WECHAT_CALLBACK_MAX_BYTES = env_int("WEIZHENG_CALLBACK_MAX_BYTES", 1_048_576)
+WECHAT_TIMESTAMP_WINDOW_SECONDS = env_int("WEIZHENG_TIMESTAMP_WINDOW_SECONDS", 300)
+# WeChat gives up after 5 s; answer "success" at this point and deliver the reply later.
+WECHAT_REPLY_BUDGET_SECONDS = env_float("WEIZHENG_REPLY_BUDGET_SECONDS", 4.5)
+WECHAT_HANDLER_THREADS = env_int("WEIZHENG_HANDLER_THREADS", 16)
+WECHAT_HTTP_TIMEOUT_SECONDS = env_float("WEIZHENG_WECHAT_HTTP_TIMEOUT", 5.0)
+WECHAT_HTTP_RETRIES = env_int("WEIZHENG_WECHAT_HTTP_RETRIES", 2)
+# Refresh the access token this long before WeChat expires it.
+WECHAT_TOKEN_REFRESH_MARGIN_SECONDS = env_int("WEIZHENG_TOKEN_REFRESH_MARGIN", 600)
+# The mock WeChat platform (dev, demo, tests); never in production.
+WECHAT_MOCK_ENABLED = env_bool("WEIZHENG_MOCK_WECHAT", False)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("WEIZHENG_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+
+def require_production_secrets() -> None:
+    """Refuse to start outside DEBUG without the secrets production needs."""
+    missing = []
+    if not SECRET_KEY:
+        missing.append("WEIZHENG_SECRET_KEY")
+    if not FIELD_ENCRYPTION_KEYS:
+        missing.append("WEIZHENG_FIELD_KEYS")
+    if not ALLOWED_HOSTS:
+        missing.append("WEIZHENG_ALLOWED_HOSTS")
+    if missing:
+        raise ImproperlyConfigured(
+            "Production settings need these environment variables: " + ", ".join(missing)
+        )
+
+
+WECHAT_HTTP_BACKOFF_SECONDS = env_float("WEIZHENG_WECHAT_HTTP_BACKOFF", 0.5)
+
+# Django 6 defaults form URL fields to https; opt in now.
+FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -1,0 +1,26 @@
+"""Developer and demo settings: DEBUG, a development key, the mock WeChat platform mounted."""
+
+import os
+
+os.environ.setdefault("WEIZHENG_DEBUG", "1")
+os.environ.setdefault("WEIZHENG_MOCK_WECHAT", "1")
+
+from .base import *  # noqa: E402, F403
+from .base import ALLOWED_HOSTS, FIELD_ENCRYPTION_KEYS, SECRET_KEY  # noqa: E402
+
+SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+# A fixed development key so demo data survives restarts; production must set its own.
+FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or ["ZGV2LW9ubHkta2V5LWZvci13ZWl6aGVuZy1kZW1vISE="]
+ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
+SESSION_COOKIE_SECURE = False
+# Serve static files from the apps directly (no collectstatic step in development).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
+CSRF_COOKIE_SECURE = False
+
+INSTALLED_APPS = [*INSTALLED_APPS, "weizheng.wechat_mock"]  # noqa: F405

@@ -1,0 +1,16 @@
+"""Test settings: the dev profile with tasks run immediately and fast password hashing."""
+
+import os
+
+os.environ.setdefault("WEIZHENG_TASK_BACKEND", "immediate")
+
+from .dev import *  # noqa: E402, F403
+from .dev import DATABASES, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not shared-cache memory: handler threads and concurrency tests need SQLite's real
+    # locking (WAL, busy timeout), which shared-cache in-memory databases do not honour.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-weizheng.sqlite3")}
+WECHAT_HTTP_RETRIES = 1
+WECHAT_HTTP_BACKOFF_SECONDS = 0.01

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from weizheng.core import views as core_views
+from weizheng.wechat import views as wechat_views
+
+urlpatterns = [
+    path("wx/<slug:slug>/", wechat_views.callback, name="wechat-callback"),
+    path("admin/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+if settings.WECHAT_MOCK_ENABLED:
+    # The mock WeChat platform (dev, demo, tests). Production settings refuse to enable it.
+    urlpatterns += [path("wxmock/", include("weizheng.wechat_mock.urls"))]

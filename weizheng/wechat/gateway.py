@@ -1,0 +1,337 @@
+"""The callback gateway: a protocol adapter between WeChat's HTTP callback and the router.
+
+Verify → (decrypt) → parse → claim (one INSERT: de-duplication, replay check, interaction log)
+→ dispatch within the time budget → store the rendered reply → answer. Every refusal is a 4xx with
+a reason and writes nothing but a counter; nothing here may become a 500, because WeChat shows
+"该公众号暂时无法提供服务" to the citizen on any error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import (
+    InboundMessage,
+    InboundStatus,
+    MessageMode,
+    OfficialAccount,
+    RejectedRequestCount,
+)
+from .protocol.crypto import MessageCrypto, check_signature
+from .protocol.errors import ProtocolError, SignatureError
+from .protocol.messages import parse_message
+from .protocol.replies import render_reply, to_custom_message
+from .protocol.xmlparse import parse_xml
+from .router import HandlerContext, router
+
+logger = logging.getLogger(__name__)
+
+XML_CONTENT_TYPE = "application/xml; charset=utf-8"
+TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+# How often a retry polls for the first attempt's reply.
+RETRY_POLL_SECONDS = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    body: bytes = b""
+    content_type: str = TEXT_CONTENT_TYPE
+    reason: str = ""
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@lru_cache(maxsize=256)
+def _crypto(token: str, aes_key: str, app_id: str) -> MessageCrypto:
+    return MessageCrypto(token, aes_key, app_id)
+
+
+def crypto_for(account: OfficialAccount) -> MessageCrypto:
+    return _crypto(account.token, account.encoding_aes_key, account.app_id)
+
+
+# --- GET: the URL check -------------------------------------------------------------------------
+def answer_check(account: OfficialAccount, params) -> Answer:
+    """WeChat's server-URL check: echo `echostr` verbatim when the signature is right."""
+    try:
+        check_signature(
+            account.token,
+            params.get("timestamp", ""),
+            params.get("nonce", ""),
+            params.get("signature", ""),
+        )
+    except SignatureError as exc:
+        record_rejection(account, exc.reason)
+        return Answer(403, b"bad signature", reason=exc.reason)
+    return Answer(200, params.get("echostr", "").encode("utf-8"))
+
+
+# --- POST: a message or event -------------------------------------------------------------------
+def answer_message(account: OfficialAccount, params, body: bytes) -> Answer:
+    """Answer one callback POST. Never raises for bad input: refusals are 4xx answers."""
+    try:
+        return _answer_message(account, params, body)
+    except Refused as exc:
+        record_rejection(account, exc.reason)
+        return Answer(exc.status, exc.reason.encode(), reason=exc.reason)
+    except ProtocolError as exc:
+        record_rejection(account, exc.reason)
+        return Answer(exc.status, exc.reason.encode(), reason=exc.reason)
+
+
+def _answer_message(account: OfficialAccount, params, body: bytes) -> Answer:
+    timestamp, nonce = params.get("timestamp", ""), params.get("nonce", "")
+    check_signature(account.token, timestamp, nonce, params.get("signature", ""))
+    ts = int(timestamp) if timestamp.isdigit() else -1
+    if abs(time.time() - ts) > settings.WECHAT_TIMESTAMP_WINDOW_SECONDS:
+        raise Refused(403, "stale_timestamp")
+
+    max_bytes = settings.WECHAT_CALLBACK_MAX_BYTES
+    outer = parse_xml(body, max_bytes=max_bytes)
+    encrypted = params.get("encrypt_type", "") == "aes"
+    if encrypted:
+        if not account.encoding_aes_key:
+            raise Refused(400, "no_aes_key")
+        encrypt = outer.get("Encrypt")
+        if not isinstance(encrypt, str) or not encrypt:
+            raise Refused(400, "missing_encrypt")
+        crypto = crypto_for(account)
+        crypto.verify_msg_signature(timestamp, nonce, encrypt, params.get("msg_signature", ""))
+        plain = crypto.decrypt(encrypt)
+        fields = parse_xml(plain, max_bytes=max_bytes)
+    else:
+        if account.message_mode == MessageMode.SAFE:
+            raise Refused(403, "plaintext_refused")
+        plain = body
+        fields = outer
+
+    message = parse_message(fields)
+    if not message.is_known:
+        # Unknown types get an empty 200 so WeChat does not retry; nothing is stored.
+        return Answer(200, b"")
+
+    digest = hashlib.sha1(plain, usedforsecurity=False).hexdigest()
+    row, is_new = claim(account, message, ts, nonce, digest)
+    if not is_new:
+        return answer_retry(row)
+
+    reply_body = run_handlers(account, message, row.pk)
+    if reply_body is None:
+        return Answer(200, b"success")
+    if encrypted:
+        reply_body = crypto_for(account).encrypt_reply(
+            reply_body, timestamp=str(int(time.time())), nonce=secrets.token_hex(8)
+        )
+    InboundMessage.objects.filter(pk=row.pk, status=InboundStatus.PROCESSING).update(
+        status=InboundStatus.REPLIED,
+        reply=reply_body,
+        reply_content_type=XML_CONTENT_TYPE,
+        replied_at=timezone.now(),
+    )
+    return Answer(200, reply_body.encode("utf-8"), XML_CONTENT_TYPE)
+
+
+def claim(
+    account: OfficialAccount, message, ts: int, nonce: str, digest: str
+) -> tuple[InboundMessage, bool]:
+    """Insert the interaction-log row, which is also the de-duplication and replay claim.
+
+    Returns (row, True) for a new message, (existing row, False) for a retry of one already seen.
+    The same (timestamp, nonce) with another body, or the same message id with another body, is a
+    forgery (in plain mode the signature does not cover the body).
+    """
+    key = message.dedupe_key()
+    try:
+        row = InboundMessage.objects.create(
+            account=account,
+            dedupe_key=key,
+            openid=message.from_user,
+            kind=message.kind,
+            msg_id=getattr(message, "msg_id", "") or "",
+            event_key=(getattr(message, "event_key", "") or "")[:255],
+            create_time=message.create_time,
+            fields=message.log_fields(),
+            timestamp=ts,
+            nonce=nonce[:64],
+            body_digest=digest,
+            received_at=timezone.now(),
+        )
+        return row, True
+    except IntegrityError:
+        pass
+    existing = InboundMessage.objects.filter(account=account, dedupe_key=key).first()
+    if existing is not None:
+        if existing.body_digest != digest:
+            raise Refused(403, "conflicting_body")
+        return existing, False
+    raise Refused(403, "replayed_nonce")
+
+
+def answer_retry(row: InboundMessage) -> Answer:
+    """A retry of a message being (or already) answered: wait for the first attempt's reply."""
+    deadline = time.monotonic() + settings.WECHAT_REPLY_BUDGET_SECONDS
+    while True:
+        status, reply, content_type = (
+            InboundMessage.objects.filter(pk=row.pk)
+            .values_list("status", "reply", "reply_content_type")
+            .get()
+        )
+        if status != InboundStatus.PROCESSING:
+            if status == InboundStatus.REPLIED and reply:
+                return Answer(200, reply.encode("utf-8"), content_type or XML_CONTENT_TYPE)
+            return Answer(200, b"success")
+        if time.monotonic() >= deadline:
+            return Answer(200, b"success")
+        time.sleep(RETRY_POLL_SECONDS)
+
+
+# --- handlers within the time budget ------------------------------------------------------------
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _get_executor() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        with _executor_lock:
+            if _executor is None:
+                _executor = ThreadPoolExecutor(
+                    max_workers=max(1, settings.WECHAT_HANDLER_THREADS),
+                    thread_name_prefix="wx-handler",
+                )
+    return _executor
+
+
+def _dispatch_to_xml(
+    account: OfficialAccount, message, inbound_id: int
+) -> tuple[str | None, object | None]:
+    """Run the router in a handler thread; return (rendered XML, reply object)."""
+    close_old_connections()
+    try:
+        reply = router.dispatch(
+            HandlerContext(account=account, message=message, inbound_id=inbound_id)
+        )
+        if reply is None:
+            return None, None
+        xml = render_reply(
+            reply,
+            to_user=message.from_user,
+            from_user=message.to_user,
+            create_time=int(time.time()),
+        )
+        return xml, reply
+    finally:
+        close_old_connections()
+
+
+def run_handlers(account: OfficialAccount, message, inbound_id: int) -> str | None:
+    """The reply XML, or None for "no reply"; past the budget, None now and the reply later.
+
+    A handler that has not finished within WECHAT_REPLY_BUDGET_SECONDS keeps running; when it
+    finishes, its reply is sent as a customer-service message from a task.
+    """
+    if settings.WECHAT_HANDLER_THREADS <= 0:
+        try:
+            return _run_inline(account, message, inbound_id)
+        except Exception:
+            _mark_failed(inbound_id)
+            return None
+    future = _get_executor().submit(_dispatch_to_xml, account, message, inbound_id)
+    try:
+        xml, _reply = future.result(timeout=settings.WECHAT_REPLY_BUDGET_SECONDS)
+    except FutureTimeout:
+        updated = InboundMessage.objects.filter(
+            pk=inbound_id, status=InboundStatus.PROCESSING
+        ).update(status=InboundStatus.DEFERRED, reply="", replied_at=timezone.now())
+        if updated:
+            future.add_done_callback(
+                lambda f: _deliver_late(account.pk, message.from_user, inbound_id, f)
+            )
+        return None
+    except Exception:
+        logger.exception("WeChat handler failed for inbound message %s", inbound_id)
+        _mark_failed(inbound_id)
+        return None
+    if xml is None:
+        InboundMessage.objects.filter(pk=inbound_id, status=InboundStatus.PROCESSING).update(
+            status=InboundStatus.REPLIED, reply="", replied_at=timezone.now()
+        )
+    return xml
+
+
+def _run_inline(account: OfficialAccount, message, inbound_id: int) -> str | None:
+    reply = router.dispatch(HandlerContext(account=account, message=message, inbound_id=inbound_id))
+    if reply is None:
+        return None
+    return render_reply(
+        reply, to_user=message.from_user, from_user=message.to_user, create_time=int(time.time())
+    )
+
+
+def _mark_failed(inbound_id: int) -> None:
+    InboundMessage.objects.filter(pk=inbound_id, status=InboundStatus.PROCESSING).update(
+        status=InboundStatus.FAILED, replied_at=timezone.now()
+    )
+
+
+def _deliver_late(account_id: int, openid: str, inbound_id: int, future: Future) -> None:
+    """Called in the handler thread when a late handler finishes: queue the reply for sending."""
+    from .tasks import send_deferred_reply
+
+    try:
+        try:
+            _xml, reply = future.result()
+        except Exception:
+            logger.exception("Late WeChat handler failed for inbound message %s", inbound_id)
+            return
+        if reply is None:
+            return
+        try:
+            payload = to_custom_message(reply, openid=openid)
+        except ValueError:
+            logger.warning(
+                "Reply to inbound message %s cannot be sent as a customer-service message",
+                inbound_id,
+            )
+            return
+        with transaction.atomic():
+            send_deferred_reply.enqueue(
+                account_id=account_id, inbound_id=inbound_id, payload=payload
+            )
+    finally:
+        close_old_connections()
+
+
+# --- counters -----------------------------------------------------------------------------------
+def record_rejection(account: OfficialAccount, reason: str) -> None:
+    """Count a refused request by account, day and reason (refusals are not stored as messages)."""
+    today = timezone.localdate() if settings.USE_TZ else date.today()  # noqa: DTZ011
+    reason = reason[:40]
+    counter = RejectedRequestCount.objects.filter(account=account, day=today, reason=reason)
+    if counter.update(count=F("count") + 1):
+        return
+    try:
+        with transaction.atomic():
+            RejectedRequestCount.objects.create(account=account, day=today, reason=reason, count=1)
+    except IntegrityError:
+        counter.update(count=F("count") + 1)

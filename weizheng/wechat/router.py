@@ -1,0 +1,203 @@
+"""The router: apps register handlers; the gateway asks it for the reply to a message.
+
+Handlers are plain functions `handler(ctx) -> Reply | None`, registered from each app's
+`wechat_handlers.py` (discovered at start-up). Observers run first for every matching message and
+their result is ignored (a follower's lifecycle, click counts); then reply handlers are tried in
+order of priority (lower first), the specific ones (keyword, menu key, QR scene) before the generic
+ones of equal priority, until one returns a reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import OfficialAccount
+    from .protocol.replies import Reply
+
+logger = logging.getLogger(__name__)
+
+KEYED_EVENTS = frozenset(
+    {
+        "event:click",
+        "event:view",
+        "event:scancode_push",
+        "event:scancode_waitmsg",
+        "event:pic_sysphoto",
+        "event:pic_photo_or_album",
+        "event:pic_weixin",
+        "event:location_select",
+    }
+)
+SCENE_EVENTS = frozenset({"event:subscribe", "event:scan"})
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerContext:
+    """What a handler gets: the account, the typed message and its interaction-log row id."""
+
+    account: OfficialAccount
+    message: Any
+    inbound_id: int | None = None
+
+    @property
+    def openid(self) -> str:
+        return self.message.from_user
+
+
+Handler = Callable[[HandlerContext], "Reply | None"]
+
+
+@dataclass(slots=True)
+class Rule:
+    handler: Handler
+    priority: int
+    specificity: int
+    order: int
+    kinds: frozenset[str] | None = None  # None = any kind
+    predicate: Callable[[Any], bool] | None = None
+    name: str = ""
+
+    def matches(self, message: Any) -> bool:
+        if self.kinds is not None and message.kind not in self.kinds:
+            return False
+        return self.predicate is None or self.predicate(message)
+
+
+@dataclass
+class Router:
+    rules: list[Rule] = field(default_factory=list)
+    observers: list[Rule] = field(default_factory=list)
+
+    def _add(self, rule: Rule, *, observer: bool = False) -> None:
+        target = self.observers if observer else self.rules
+        target.append(rule)
+        target.sort(key=lambda r: (r.priority, -r.specificity, r.order))
+
+    def _rule(
+        self, handler: Handler, *, priority: int, specificity: int, kinds, predicate=None
+    ) -> Rule:
+        order = len(self.rules) + len(self.observers)
+        name = f"{handler.__module__}.{getattr(handler, '__qualname__', handler)}"
+        frozen = frozenset(kinds) if kinds is not None else None
+        return Rule(handler, priority, specificity, order, frozen, predicate, name)
+
+    # --- registration decorators ------------------------------------------------------------
+    def on(self, *kinds: str, priority: int = 100) -> Callable[[Handler], Handler]:
+        """Reply handler for message kinds ("text", "image", "event:subscribe"...); none = all."""
+
+        def register(handler: Handler) -> Handler:
+            self._add(self._rule(handler, priority=priority, specificity=0, kinds=kinds or None))
+            return handler
+
+        return register
+
+    def observe(self, *kinds: str, priority: int = 100) -> Callable[[Handler], Handler]:
+        """Side-effect handler that runs for every matching message before any reply handler."""
+
+        def register(handler: Handler) -> Handler:
+            rule = self._rule(handler, priority=priority, specificity=0, kinds=kinds or None)
+            self._add(rule, observer=True)
+            return handler
+
+        return register
+
+    def keyword(
+        self, pattern: str, *, match: str = "exact", priority: int = 100
+    ) -> Callable[[Handler], Handler]:
+        """Reply handler for text messages: match is exact, prefix, contains or regex."""
+        predicate = keyword_predicate(pattern, match)
+
+        def register(handler: Handler) -> Handler:
+            rule = self._rule(
+                handler,
+                priority=priority,
+                specificity=3 if match == "exact" else 2,
+                kinds=("text",),
+                predicate=lambda m: predicate(m.content),
+            )
+            self._add(rule)
+            return handler
+
+        return register
+
+    def menu(self, key: str, *, priority: int = 100) -> Callable[[Handler], Handler]:
+        """Reply handler for a menu button key (CLICK, scancode_*, pic_*, location_select)."""
+
+        def register(handler: Handler) -> Handler:
+            rule = self._rule(
+                handler,
+                priority=priority,
+                specificity=3,
+                kinds=KEYED_EVENTS,
+                predicate=lambda m: m.event_key == key,
+            )
+            self._add(rule)
+            return handler
+
+        return register
+
+    def scene(
+        self, scene: str, *, prefix: bool = False, priority: int = 100
+    ) -> Callable[[Handler], Handler]:
+        """Reply handler for a QR scene, on first follow (qrscene_) and on SCAN alike.
+
+        With prefix=True, "expo:" routes every scene starting with it to one app.
+        """
+
+        def matches(message: Any) -> bool:
+            value = getattr(message, "scene", None)
+            if not value:
+                return False
+            return value.startswith(scene) if prefix else value == scene
+
+        def register(handler: Handler) -> Handler:
+            rule = self._rule(
+                handler,
+                priority=priority,
+                specificity=2 if prefix else 3,
+                kinds=SCENE_EVENTS,
+                predicate=matches,
+            )
+            self._add(rule)
+            return handler
+
+        return register
+
+    # --- dispatch ---------------------------------------------------------------------------
+    def dispatch(self, ctx: HandlerContext) -> Reply | None:
+        message = ctx.message
+        for rule in self.observers:
+            if rule.matches(message):
+                rule.handler(ctx)
+        for rule in self.rules:
+            if rule.matches(message):
+                reply = rule.handler(ctx)
+                if reply is not None:
+                    return reply
+        return None
+
+
+def keyword_predicate(pattern: str, match: str) -> Callable[[str], bool]:
+    """A matcher for text content; raises ValueError for an unknown mode or a bad regex."""
+    if match == "exact":
+        wanted = pattern.strip()
+        return lambda text: text.strip() == wanted
+    if match == "prefix":
+        return lambda text: text.strip().startswith(pattern)
+    if match == "contains":
+        return lambda text: pattern in text
+    if match == "regex":
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"The regular expression does not compile: {exc}") from exc
+        return lambda text: compiled.search(text) is not None
+    raise ValueError(f"Unknown match mode {match!r}: use exact, prefix, contains or regex.")
+
+
+router = Router()

@@ -1,0 +1,2 @@
+# Placeholder until the mock platform's routes land.
+urlpatterns: list = []
