@@ -146,7 +146,12 @@ if TASK_BACKEND == "rq":
         }
     }
 elif TASK_BACKEND == "immediate":
-    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "priority"],
+        }
+    }
 else:
     TASKS = {
         "default": {
@@ -229,6 +234,3 @@ def require_production_secrets() -> None:
 
 
 WECHAT_HTTP_BACKOFF_SECONDS = env_float("WEIZHENG_WECHAT_HTTP_BACKOFF", 0.5)
-
-# Django 6 defaults form URL fields to https; opt in now.
-FORMS_URLFIELD_ASSUME_HTTPS = True

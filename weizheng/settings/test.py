@@ -14,3 +14,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-weizheng.sqlite3")}
 WECHAT_HTTP_RETRIES = 1
 WECHAT_HTTP_BACKOFF_SECONDS = 0.01
+# Handler threads close their connection after each message, so no connection outlives a test
+# (PostgreSQL refuses to drop a test database that still has sessions).
+DATABASES["default"]["CONN_MAX_AGE"] = 0

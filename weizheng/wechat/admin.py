@@ -32,11 +32,14 @@ class OfficialAccountForm(forms.ModelForm):
             "is_active",
         ]
 
+    api_base_url = forms.URLField(label=_("API base URL"), assume_scheme="https")
+
     def clean_app_secret(self):
         secret = self.cleaned_data.get("app_secret", "")
         if not secret and not self.instance.pk:
             raise ValidationError(_("A new account needs its AppSecret."))
-        return secret
+        # Empty on an edit means "keep the current secret" (it is never shown back).
+        return secret or self.instance.app_secret
 
     def clean(self):
         cleaned = super().clean()
@@ -60,10 +63,10 @@ class OfficialAccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = dict(form.cleaned_data)
-        if not data.get("app_secret"):
-            data.pop("app_secret", None)
         if change:
-            changes = {k: v for k, v in data.items() if k in form.changed_data or k == "app_secret"}
+            changes = {k: v for k, v in data.items() if k in form.changed_data}
+            if not form.data.get("app_secret"):
+                changes.pop("app_secret", None)
             do_update_account(account=obj, changes=changes, actor=request.user)
         else:
             created = do_create_account(

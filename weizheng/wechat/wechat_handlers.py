@@ -18,7 +18,9 @@ FALLBACK_PRIORITY = 1000
 @router.on("event:subscribe", priority=FALLBACK_PRIORITY)
 def default_greeting(ctx: HandlerContext) -> TextReply:
     with translation.override(ctx.account.default_language):
-        return TextReply(content=_("Thank you for following %(name)s.") % {"name": ctx.account.name})
+        return TextReply(
+            content=_("Thank you for following %(name)s.") % {"name": ctx.account.name}
+        )
 
 
 @router.on("text", "voice", "image", "location", priority=FALLBACK_PRIORITY)
