@@ -8,6 +8,7 @@ mkdir -p var
 
 "$PY" -m ruff check . || exit 1
 "$PY" -m ruff format --check . || exit 1
+.venv/bin/mypy || exit 1
 "$PY" manage.py makemigrations --check --dry-run >/dev/null || { echo "A model change has no migration."; exit 1; }
 
 run_pytest() {

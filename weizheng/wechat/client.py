@@ -103,7 +103,7 @@ def _refresh_lock(account: OfficialAccount) -> Iterator[None]:
 def _redis_lock(name: str) -> Iterator[None]:
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
+    client = redis.Redis.from_url(str(settings.REDIS_URL), socket_timeout=5)
     lock = client.lock(name, timeout=30, blocking_timeout=20)
     if not lock.acquire():
         raise WeChatNetworkError(None, "could not take the token refresh lock", api="token")

@@ -22,7 +22,7 @@ class Language(models.TextChoices):
 
 
 def default_api_base_url() -> str:
-    return settings.WECHAT_API_BASE_URL
+    return str(settings.WECHAT_API_BASE_URL)
 
 
 class OfficialAccount(models.Model):
