@@ -80,3 +80,38 @@ def _fresh_account_cache():
     clear_account_cache()
     yield
     clear_account_cache()
+
+
+@pytest.fixture
+def mock_account(live_server, transactional_db):
+    """The police account wired to the mock WeChat platform over real HTTP, both ways."""
+    from weizheng.wechat_mock import actions as mock
+
+    account = make_account(
+        "police",
+        mode="safe",
+        app_id="wx5a3f0c1d2e4b6a70",
+        token="policetoken",
+        aes_key="kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
+        name="平安市公安局",
+        app_secret="0123456789abcdef0123456789abcdef",
+        api_base_url=live_server.url + "/wxmock",
+    )
+    mock.register_app(
+        appid=account.app_id,
+        secret=account.app_secret,
+        callback_url=f"{live_server.url}/wx/{account.slug}/",
+        token=account.token,
+        encoding_aes_key=account.encoding_aes_key,
+        message_mode=account.message_mode,
+        name=account.name,
+    )
+    return account
+
+
+@pytest.fixture
+def citizen(mock_account):
+    """张伟, a follower of the police account on the mock platform."""
+    from weizheng.wechat_mock import actions as mock
+
+    return mock.create_user(mock_account.app_id, nickname="张伟", city="平安")

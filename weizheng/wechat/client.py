@@ -209,6 +209,8 @@ def _send(
         if isinstance(result, dict) and "errcode" in result:
             errcode = int(result["errcode"])
             errmsg = str(result.get("errmsg", ""))
+        elif status < 400:
+            errcode = 0  # WeChat omits errcode on many successful answers
         _log_call(account, api, method, started, t0, status, errcode, errmsg, attempt)
         if status >= 400:
             raise WeChatApiError(errcode, errmsg or f"HTTP {status}", api=api, http_status=status)

@@ -314,10 +314,9 @@ def _deliver_late(account_id: int, openid: str, inbound_id: int, future: Future)
                 inbound_id,
             )
             return
-        with transaction.atomic():
-            send_deferred_reply.enqueue(
-                account_id=account_id, inbound_id=inbound_id, payload=payload
-            )
+        # Not inside a transaction: with SQLite, an open write transaction would block the
+        # platform (and everything else) while the reply is sent.
+        send_deferred_reply.enqueue(account_id=account_id, inbound_id=inbound_id, payload=payload)
     finally:
         close_old_connections()
 
