@@ -22,7 +22,7 @@ migrate: install
 	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0 || true
 
 demo: migrate
-	$(PY) manage.py demo_load
+	PORT=$(PORT) MOCK_PORT=$(MOCK_PORT) $(PY) manage.py demo_load
 	PORT=$(PORT) MOCK_PORT=$(MOCK_PORT) bash scripts/demo.sh
 
 test: install

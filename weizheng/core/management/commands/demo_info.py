@@ -1,0 +1,78 @@
+"""manage.py demo_info: what `make demo` prints once the servers are up."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import shlex
+import time
+
+from django.core.management.base import BaseCommand
+
+from weizheng.wechat.models import OfficialAccount
+
+from .demo_load import DEMO_PASSWORD, DEMO_USERNAME
+
+
+class Command(BaseCommand):
+    help = "Print the demo's URLs, login and a command that sends a signed message."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", default="8000")
+        parser.add_argument("--mock-port", default="8001")
+
+    def handle(self, *args, **options):
+        from weizheng.wechat_mock.models import MockUser
+
+        web = f"http://127.0.0.1:{options['port']}"
+        mock = f"http://127.0.0.1:{options['mock_port']}/wxmock"
+        out = self.stdout.write
+        out("")
+        out("Weizheng demo is running (Ctrl-C stops it).")
+        out(f"  Back office:          {web}/admin/   login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        out(f"  Mock WeChat platform: {mock}/_control/apps")
+        out("  Accounts (callback URL, message mode):")
+        for account in OfficialAccount.objects.order_by("pk"):
+            out(f"    {account.name:<40} {web}/wx/{account.slug}/  ({account.message_mode})")
+
+        police = OfficialAccount.objects.filter(slug="police").first()
+        citizen = (
+            MockUser.objects.filter(app__appid=police.app_id).order_by("pk").first()
+            if police
+            else None
+        )
+        if police and citizen:
+            out("")
+            out(
+                f"A citizen ({citizen.nickname}) sends 你好 to {police.name}; the mock platform signs and"
+            )
+            out(
+                "encrypts it as WeChat does, posts it to the callback and shows the decrypted reply:"
+            )
+            url = f"{mock}/_control/apps/{police.app_id}/users/{citizen.openid}/text"
+            body = json.dumps({"content": "你好"}, ensure_ascii=False)
+            out(
+                f"  curl -s -X POST {url} -H 'Content-Type: application/json' -d {shlex.quote(body)}"
+            )
+
+        water = OfficialAccount.objects.filter(slug="water").first()
+        if water:
+            ts, nonce = str(int(time.time())), secrets.token_hex(4)
+            signature = hashlib.sha1(
+                "".join(sorted([water.token, ts, nonce])).encode(), usedforsecurity=False
+            ).hexdigest()
+            xml = (
+                "<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><FromUserName><![CDATA[oDEMO_curl_citizen]]></FromUserName>"
+                f"<CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[水费怎么缴？]]></Content>"
+                f"<MsgId>{int(ts) * 1000 + secrets.randbelow(1000)}</MsgId></xml>"
+            )
+            out("")
+            out(
+                f"Or post a signed plain-mode message to {water.name} yourself (valid for 5 minutes):"
+            )
+            out(
+                f"  curl -s '{web}/wx/{water.slug}/?signature={signature}&timestamp={ts}&nonce={nonce}' "
+                f"-H 'Content-Type: text/xml' --data-binary {shlex.quote(xml)}"
+            )
+        out("")
