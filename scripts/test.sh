@@ -21,7 +21,7 @@ run_pytest() {
 }
 
 status=0
-env -u DATABASE_URL -u REDIS_URL run_pytest "SQLite" || status=1
+(unset DATABASE_URL REDIS_URL; run_pytest "SQLite") || status=1
 
 pg_url=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/weizheng}
 redis_url=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
