@@ -234,3 +234,6 @@ def require_production_secrets() -> None:
 
 
 WECHAT_HTTP_BACKOFF_SECONDS = env_float("WEIZHENG_WECHAT_HTTP_BACKOFF", 0.5)
+# Claims and replies of the callback are written by one writer thread per process, sharing commits
+# between concurrent requests (docs/performance.md). Off: one INSERT and one UPDATE per message.
+WECHAT_GROUP_COMMIT = env_bool("WEIZHENG_GROUP_COMMIT", True)

@@ -24,6 +24,7 @@ from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .claims import Claim, ReplyUpdate, writer
 from .models import (
     InboundMessage,
     InboundStatus,
@@ -131,68 +132,111 @@ def _answer_message(account: OfficialAccount, params, body: bytes) -> Answer:
         return Answer(200, b"")
 
     digest = hashlib.sha1(plain, usedforsecurity=False).hexdigest()
-    row, is_new = claim(account, message, ts, nonce, digest)
+    row_id, is_new = claim(account, message, ts, nonce, digest)
     if not is_new:
-        return answer_retry(row)
+        return answer_retry(row_id)
 
-    reply_body = run_handlers(account, message, row.pk)
+    reply_body = run_handlers(account, message, row_id)
     if reply_body is None:
         return Answer(200, b"success")
     if encrypted:
         reply_body = crypto_for(account).encrypt_reply(
             reply_body, timestamp=str(int(time.time())), nonce=secrets.token_hex(8)
         )
-    InboundMessage.objects.filter(pk=row.pk, status=InboundStatus.PROCESSING).update(
-        status=InboundStatus.REPLIED,
-        reply=reply_body,
-        reply_content_type=XML_CONTENT_TYPE,
-        replied_at=timezone.now(),
+    store_reply(
+        row_id, status=InboundStatus.REPLIED, reply=reply_body, content_type=XML_CONTENT_TYPE
     )
     return Answer(200, reply_body.encode("utf-8"), XML_CONTENT_TYPE)
 
 
-def claim(
-    account: OfficialAccount, message, ts: int, nonce: str, digest: str
-) -> tuple[InboundMessage, bool]:
+def claim(account: OfficialAccount, message, ts: int, nonce: str, digest: str) -> tuple[int, bool]:
     """Insert the interaction-log row, which is also the de-duplication and replay claim.
 
-    Returns (row, True) for a new message, (existing row, False) for a retry of one already seen.
-    The same (timestamp, nonce) with another body, or the same message id with another body, is a
-    forgery (in plain mode the signature does not cover the body).
+    Returns (row id, True) for a new message, (existing row id, False) for a retry of one already
+    seen. The same (timestamp, nonce) with another body, or the same message id with another body,
+    is a forgery (in plain mode the signature does not cover the body). The INSERT is committed
+    before this returns, through the process's group-commit writer (claims.py) or, with
+    WECHAT_GROUP_COMMIT off, on its own.
     """
     key = message.dedupe_key()
-    try:
-        row = InboundMessage.objects.create(
-            account=account,
-            dedupe_key=key,
-            openid=message.from_user,
-            kind=message.kind,
-            msg_id=getattr(message, "msg_id", "") or "",
-            event_key=(getattr(message, "event_key", "") or "")[:255],
-            create_time=message.create_time,
-            fields=message.log_fields(),
-            timestamp=ts,
-            nonce=nonce[:64],
-            body_digest=digest,
-            received_at=timezone.now(),
-        )
-        return row, True
-    except IntegrityError:
-        pass
-    existing = InboundMessage.objects.filter(account=account, dedupe_key=key).first()
+    new = Claim(
+        account_id=account.pk,
+        dedupe_key=key,
+        openid=message.from_user,
+        kind=message.kind,
+        msg_id=getattr(message, "msg_id", "") or "",
+        event_key=(getattr(message, "event_key", "") or "")[:255],
+        create_time=message.create_time,
+        fields=message.log_fields(),
+        timestamp=ts,
+        nonce=nonce[:64],
+        body_digest=digest,
+        received_at=timezone.now(),
+    )
+    if settings.WECHAT_GROUP_COMMIT:
+        row_id = writer.claim(new)
+    else:
+        row_id = _claim_alone(new)
+    if row_id is not None:
+        return row_id, True
+    existing = (
+        InboundMessage.objects.filter(account=account, dedupe_key=key)
+        .values_list("pk", "body_digest")
+        .first()
+    )
     if existing is not None:
-        if existing.body_digest != digest:
+        if existing[1] != digest:
             raise Refused(403, "conflicting_body")
-        return existing, False
+        return existing[0], False
     raise Refused(403, "replayed_nonce")
 
 
-def answer_retry(row: InboundMessage) -> Answer:
+def _claim_alone(new: Claim) -> int | None:
+    try:
+        row = InboundMessage.objects.create(
+            account_id=new.account_id,
+            dedupe_key=new.dedupe_key,
+            openid=new.openid,
+            kind=new.kind,
+            msg_id=new.msg_id,
+            event_key=new.event_key,
+            create_time=new.create_time,
+            fields=new.fields,
+            timestamp=new.timestamp,
+            nonce=new.nonce,
+            body_digest=new.body_digest,
+            received_at=new.received_at,
+        )
+    except IntegrityError:
+        return None
+    return row.pk
+
+
+def store_reply(row_id: int, *, status: str, reply: str, content_type: str = "") -> None:
+    """Record the answer on the claim row (written behind the answer with group commit)."""
+    update = ReplyUpdate(row_id, status, reply, content_type, timezone.now())
+    if settings.WECHAT_GROUP_COMMIT:
+        writer.store_reply(update)
+    else:
+        InboundMessage.objects.filter(pk=row_id, status=InboundStatus.PROCESSING).update(
+            status=status,
+            reply=reply,
+            reply_content_type=content_type,
+            replied_at=update.replied_at,
+        )
+
+
+def flush_pending_writes() -> None:
+    """Wait until queued claims and replies are committed (tests and shutdown)."""
+    writer.flush()
+
+
+def answer_retry(row_id: int) -> Answer:
     """A retry of a message being (or already) answered: wait for the first attempt's reply."""
     deadline = time.monotonic() + settings.WECHAT_REPLY_BUDGET_SECONDS
     while True:
         status, reply, content_type = (
-            InboundMessage.objects.filter(pk=row.pk)
+            InboundMessage.objects.filter(pk=row_id)
             .values_list("status", "reply", "reply_content_type")
             .get()
         )
@@ -273,9 +317,7 @@ def run_handlers(account: OfficialAccount, message, inbound_id: int) -> str | No
         _mark_failed(inbound_id)
         return None
     if xml is None:
-        InboundMessage.objects.filter(pk=inbound_id, status=InboundStatus.PROCESSING).update(
-            status=InboundStatus.REPLIED, reply="", replied_at=timezone.now()
-        )
+        store_reply(inbound_id, status=InboundStatus.REPLIED, reply="")
     return xml
 
 

@@ -136,8 +136,13 @@ def signed_request(
 
 def post_to_callback(client, account: OfficialAccount, xml: str, **kwargs: Any):
     """POST a signed message to the account's callback through a Django test client."""
+    from .gateway import flush_pending_writes
+
     query, body = signed_request(account, xml, **kwargs)
-    return client.post(f"/wx/{account.slug}/?{query}", data=body, content_type="text/xml")
+    response = client.post(f"/wx/{account.slug}/?{query}", data=body, content_type="text/xml")
+    # Replies are written behind the answer: wait for them so tests can read the row.
+    flush_pending_writes()
+    return response
 
 
 def decrypt_reply(account: OfficialAccount, body: bytes) -> str:
