@@ -1,12 +1,11 @@
-"""Group commit of callback claims and replies: one writer thread per process.
+"""Group commit of callback claims and replies, shared by the request threads of a process.
 
 Every accepted callback needs a durable claim (the InboundMessage row: de-duplication, replay
 check, interaction log) before its handler runs, and its rendered reply stored afterwards. Done one
 statement and one commit per message, 16 concurrent requests spend most of their time in commits
-and, on SQLite, sleeping in the busy handler (docs/performance.md). Here request threads hand their
-claim to a writer thread and wait; the writer takes everything queued, writes it in one
-transaction — one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` for the claims, one
-`executemany` UPDATE for the replies — commits once and wakes the waiters. A claim is still
+and, on SQLite, sleeping in the busy handler (docs/performance.md). Here concurrent claims share
+one transaction — one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` for the claims, one
+`executemany` UPDATE for queued replies — and one commit (see ClaimWriter). A claim is still
 committed before its request goes on, so correctness is unchanged; only commits are shared.
 
 Replies are written behind the answer: the request queues its reply and answers at once. A retry
@@ -21,15 +20,16 @@ import fcntl
 import json
 import logging
 import os
-import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ class Claim:
     row_id: int | None = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    # Set when the claim is done or when its thread should take the lead.
+    signal: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass(slots=True)
@@ -83,141 +85,202 @@ class ReplyUpdate:
     replied_at: datetime
 
 
-@dataclass(slots=True)
-class Flush:
-    done: threading.Event = field(default_factory=threading.Event)
-
-
 class ClaimWriter:
-    """The process's writer thread (started lazily, restarted after a fork)."""
+    """Group commit by whichever request thread gets there first ("leader/follower").
+
+    A request appends its claim and tries the commit lock: the thread that gets it writes every
+    claim queued so far (its own and its followers') in one transaction and wakes them; the others
+    wait for that. At low load each request writes its own claim with no hand-off at all; under
+    load batches form by themselves. Replies are appended without waiting and go out with the next
+    batch, or after a few milliseconds from a small background thread when no claim comes.
+
+    The writes use a connection of their own, shared under the commit lock: Django's per-request
+    connection handling (a health check per request on PostgreSQL) stays off the hot path.
+    """
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[Claim | ReplyUpdate | Flush] = queue.SimpleQueue()
+        self._claims: deque[Claim] = deque()
+        self._replies: deque[ReplyUpdate] = deque()
+        self._commit_lock = threading.Lock()
+        self._replies_waiting = threading.Event()
         self._pid: int | None = None
         self._start_lock = threading.Lock()
+        self._connection: Any = None
 
     # --- API for request threads ------------------------------------------------------------
     def claim(self, claim: Claim, *, timeout: float = 30.0) -> int | None:
         """Insert the claim in the next batch; the new row's id, or None if it conflicted."""
-        self._ensure_running()
-        self._queue.put(claim)
-        if not claim.done.wait(timeout):
-            raise DatabaseError("the claim writer did not answer in time")
+        self._ensure_started()
+        self._claims.append(claim)
+        deadline = time.monotonic() + timeout
+        while not claim.done.is_set():
+            if self._commit_lock.acquire(blocking=False):
+                try:
+                    # One batch only: a leader that kept draining would hold its own answer
+                    # back while it served later requests.
+                    self._write_batch()
+                finally:
+                    self._commit_lock.release()
+                self._pass_the_lead()
+            else:
+                claim.signal.wait(0.05)
+                claim.signal.clear()
+                if time.monotonic() > deadline and not claim.done.is_set():
+                    raise DatabaseError("the claim was not written in time")
         if claim.error is not None:
             raise claim.error
         return claim.row_id
 
-    def store_reply(self, update: ReplyUpdate) -> None:
-        """Queue the reply for the next batch (written behind the answer)."""
-        self._ensure_running()
-        self._queue.put(update)
+    def _pass_the_lead(self) -> None:
+        """Wake the oldest waiting request so that it writes the next batch."""
+        try:
+            self._claims[0].signal.set()
+        except IndexError:
+            pass
 
-    def flush(self, timeout: float = 10.0) -> None:
-        """Wait until everything queued so far is written (tests, shutdown)."""
+    def store_reply(self, update: ReplyUpdate) -> None:
+        """Queue the reply; it is written with the next batch (behind the answer)."""
+        self._ensure_started()
+        self._replies.append(update)
+        self._replies_waiting.set()
+
+    def flush(self) -> None:
+        """Write everything queued so far (tests, shutdown)."""
         if self._pid != os.getpid():
             return
-        marker = Flush()
-        self._queue.put(marker)
-        marker.done.wait(timeout)
+        with self._commit_lock:
+            self._drain()
 
-    # --- the writer thread ------------------------------------------------------------------
-    def _ensure_running(self) -> None:
+    # --- writing ----------------------------------------------------------------------------
+    def _ensure_started(self) -> None:
         if self._pid == os.getpid():
             return
         with self._start_lock:
             if self._pid == os.getpid():
                 return
-            if self._pid is not None:
-                # Forked: the parent's queue and thread are not ours.
-                self._queue = queue.SimpleQueue()
-            thread = threading.Thread(target=self._run, name="wx-claim-writer", daemon=True)
-            thread.start()
+            # New process (or forked): nothing of the parent's queues, lock or connection is ours.
+            self._claims = deque()
+            self._replies = deque()
+            self._commit_lock = threading.Lock()
+            self._connection = None
+            threading.Thread(target=self._flush_replies, name="wx-reply-writer", daemon=True).start()
             self._pid = os.getpid()
 
-    def _run(self) -> None:
+    def _flush_replies(self) -> None:
         while True:
-            batch = [self._queue.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                self._write(batch)
-            except BaseException as exc:  # never let the writer die: report to every waiter
-                logger.exception("Claim writer failed a batch of %d", len(batch))
-                self._reset_connection()
-                for item in batch:
-                    if isinstance(item, Claim):
-                        item.error = (
-                            exc if isinstance(exc, DatabaseError) else DatabaseError(str(exc))
-                        )
-                        item.done.set()
-                    elif isinstance(item, Flush):
-                        item.done.set()
+            self._replies_waiting.wait()
+            self._replies_waiting.clear()
+            time.sleep(0.002)  # a leader may take them along with its claims meanwhile
+            if self._replies:
+                with self._commit_lock:
+                    self._write_batch()
+                self._pass_the_lead()
+                if self._replies:
+                    self._replies_waiting.set()
 
-    def _write(self, batch: list[Claim | ReplyUpdate | Flush]) -> None:
-        claims = [item for item in batch if isinstance(item, Claim)]
-        replies = [item for item in batch if isinstance(item, ReplyUpdate)]
-        flushes = [item for item in batch if isinstance(item, Flush)]
-        if claims or replies:
-            try:
-                inserted = self._commit(claims, replies)
-            except DatabaseError:
-                # A dropped connection (database restart): reconnect and try the batch once more.
-                self._reset_connection()
-                inserted = self._commit(claims, replies)
-            assigned: set[str] = set()
+    def _drain(self) -> None:
+        """Write until both queues are empty. The caller holds the commit lock."""
+        while self._claims or self._replies:
+            self._write_batch()
+
+    def _write_batch(self) -> None:
+        """Write what is queued now (up to MAX_BATCH of each). The caller holds the commit lock."""
+        claims = _take(self._claims, MAX_BATCH)
+        replies = _take(self._replies, MAX_BATCH)
+        if not claims and not replies:
+            return
+        try:
+            self._write(claims, replies)
+        except BaseException as exc:  # report to every waiter; never leave one hanging
+            logger.exception("Claim writer failed a batch of %d", len(claims) + len(replies))
+            self._reset_connection()
+            error = exc if isinstance(exc, DatabaseError) else DatabaseError(str(exc))
             for claim in claims:
-                row_id = inserted.get(claim.dedupe_key)
-                # Two retries of one message in one batch: the first gets the row, the other
-                # conflicts and is answered as a retry.
-                if row_id is not None and claim.dedupe_key not in assigned:
-                    claim.row_id = row_id
-                    assigned.add(claim.dedupe_key)
+                claim.error = error
                 claim.done.set()
-            if connection.settings_dict.get("CONN_MAX_AGE") == 0:
-                connection.close()
-        for marker in flushes:
-            marker.done.set()
+                claim.signal.set()
+
+    def _write(self, claims: list[Claim], replies: list[ReplyUpdate]) -> None:
+        try:
+            inserted = self._commit(claims, replies)
+        except DatabaseError:
+            # A dropped connection (database restart): reconnect and try the batch once more.
+            self._reset_connection()
+            inserted = self._commit(claims, replies)
+        assigned: set[str] = set()
+        for claim in claims:
+            row_id = inserted.get(claim.dedupe_key)
+            # Two retries of one message in one batch: the first gets the row, the other
+            # conflicts and is answered as a retry.
+            if row_id is not None and claim.dedupe_key not in assigned:
+                claim.row_id = row_id
+                assigned.add(claim.dedupe_key)
+            claim.done.set()
+            claim.signal.set()
+        if self._connection is not None and self._connection.settings_dict.get("CONN_MAX_AGE") == 0:
+            self._reset_connection()
 
     def _commit(self, claims: list[Claim], replies: list[ReplyUpdate]) -> dict[str, int]:
-        ops = connection.ops
+        conn = self._get_connection()
+        ops = conn.ops
         inserted: dict[str, int] = {}
-        with _sqlite_write_lock(), transaction.atomic(), connection.cursor() as cursor:
-            if replies:
-                cursor.executemany(_update_sql(), [_reply_params(ops, r) for r in replies])
-            if claims:
-                params: list[Any] = []
-                for claim in claims:
-                    params.extend(_claim_params(ops, claim))
-                cursor.execute(_insert_sql(len(claims)), params)
-                for row_id, key in cursor.fetchall():
-                    inserted.setdefault(key, row_id)
+        sqlite = conn.vendor == "sqlite"
+        with _sqlite_write_lock(conn), conn.cursor() as cursor:
+            cursor.execute("BEGIN IMMEDIATE" if sqlite else "BEGIN")
+            try:
+                if replies:
+                    cursor.executemany(_update_sql(conn), [_reply_params(ops, r) for r in replies])
+                if claims:
+                    params: list[Any] = []
+                    for claim in claims:
+                        params.extend(_claim_params(ops, claim))
+                    cursor.execute(_insert_sql(conn, len(claims)), params)
+                    for row_id, key in cursor.fetchall():
+                        inserted.setdefault(key, row_id)
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
         return inserted
 
-    @staticmethod
-    def _reset_connection() -> None:
+    def _get_connection(self) -> Any:
+        if self._connection is None:
+            default = connections[DEFAULT_DB_ALIAS]
+            wrapper = type(default)(dict(default.settings_dict), alias=DEFAULT_DB_ALIAS)
+            wrapper.inc_thread_sharing()  # used by whichever thread holds the commit lock
+            self._connection = wrapper
+        return self._connection
+
+    def _reset_connection(self) -> None:
+        if self._connection is None:
+            return
         try:
-            connection.close()
+            self._connection.close()
         except DatabaseError:
             logger.warning("Closing the claim writer's connection failed", exc_info=True)
+        self._connection = None
+
+
+def _take(queue_: deque[Any], limit: int) -> list[Any]:
+    taken = []
+    while queue_ and len(taken) < limit:
+        taken.append(queue_.popleft())
+    return taken
 
 
 @contextmanager
-def _sqlite_write_lock() -> Iterator[None]:
+def _sqlite_write_lock(conn: Any) -> Iterator[None]:
     """On SQLite, queue for the database's write lock instead of polling for it.
 
     SQLite's busy handler sleeps in growing steps (up to 100 ms) while another process writes,
     which put the callback's p99 at a second; a blocking file lock hands the turn over at once.
     PostgreSQL locks rows, not the database: nothing to do there.
     """
-    if connection.vendor != "sqlite":
+    if conn.vendor != "sqlite":
         yield
         return
-    global _lock_file
     if _lock_file is None or _lock_file_pid != os.getpid():
-        _open_lock_file()
+        _open_lock_file(str(conn.settings_dict["NAME"]))
     fcntl.flock(_lock_file, fcntl.LOCK_EX)
     try:
         yield
@@ -229,9 +292,8 @@ _lock_file: Any = None
 _lock_file_pid: int | None = None
 
 
-def _open_lock_file() -> None:
+def _open_lock_file(name: str) -> None:
     global _lock_file, _lock_file_pid
-    name = str(connection.settings_dict["NAME"])
     _lock_file = open(name + ".write-lock", "a+b")  # noqa: SIM115 - kept open for the process
     _lock_file_pid = os.getpid()
 
@@ -239,8 +301,8 @@ def _open_lock_file() -> None:
 _TABLE = "wechat_inboundmessage"
 
 
-def _insert_sql(rows: int) -> str:
-    quote = connection.ops.quote_name
+def _insert_sql(conn: Any, rows: int) -> str:
+    quote = conn.ops.quote_name
     columns = ", ".join(quote(c) for c in CLAIM_COLUMNS)
     one = "(" + ", ".join(["%s"] * len(CLAIM_COLUMNS)) + ")"
     return (
@@ -250,8 +312,8 @@ def _insert_sql(rows: int) -> str:
     )
 
 
-def _update_sql() -> str:
-    quote = connection.ops.quote_name
+def _update_sql(conn: Any) -> str:
+    quote = conn.ops.quote_name
     return (
         f"UPDATE {quote(_TABLE)} SET {quote('status')} = %s, {quote('reply')} = %s, "  # noqa: S608
         f"{quote('reply_content_type')} = %s, {quote('replied_at')} = %s "
