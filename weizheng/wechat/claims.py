@@ -163,7 +163,9 @@ class ClaimWriter:
             self._replies = deque()
             self._commit_lock = threading.Lock()
             self._connection = None
-            threading.Thread(target=self._flush_replies, name="wx-reply-writer", daemon=True).start()
+            threading.Thread(
+                target=self._flush_replies, name="wx-reply-writer", daemon=True
+            ).start()
             self._pid = os.getpid()
 
     def _flush_replies(self) -> None:
@@ -262,7 +264,7 @@ class ClaimWriter:
 
 
 def _take(queue_: deque[Any], limit: int) -> list[Any]:
-    taken = []
+    taken: list[Any] = []
     while queue_ and len(taken) < limit:
         taken.append(queue_.popleft())
     return taken

@@ -38,6 +38,7 @@ from .protocol.messages import parse_message
 from .protocol.replies import render_reply, to_custom_message
 from .protocol.xmlparse import parse_xml
 from .router import HandlerContext, router
+from .selectors import get_account_for_callback
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,30 @@ def _crypto(token: str, aes_key: str, app_id: str) -> MessageCrypto:
 
 def crypto_for(account: OfficialAccount) -> MessageCrypto:
     return _crypto(account.token, account.encoding_aes_key, account.app_id)
+
+
+# --- one request, whichever adapter delivered it --------------------------------------------------
+def answer_request(
+    *, slug: str, method: str, params, content_length: int | None, read_body
+) -> Answer:
+    """Answer GET or POST /wx/<slug>/. `read_body(limit)` reads at most `limit` bytes.
+
+    Shared by the Django view (views.py) and the bare WSGI adapter that serves the callback in
+    production (wsgi.py), so both behave the same.
+    """
+    if method not in ("GET", "POST"):
+        return Answer(405, b"method not allowed")
+    account = get_account_for_callback(slug)
+    if account is None:
+        return Answer(404, b"unknown account")
+    if method == "GET":
+        return answer_check(account, params)
+    max_bytes = settings.WECHAT_CALLBACK_MAX_BYTES
+    if content_length is not None and content_length > max_bytes:
+        # Refused before reading the body.
+        record_rejection(account, "too_large")
+        return Answer(413, b"too_large", reason="too_large")
+    return answer_message(account, params, read_body(max_bytes + 1))
 
 
 # --- GET: the URL check -------------------------------------------------------------------------
@@ -294,15 +319,12 @@ def run_handlers(account: OfficialAccount, message, inbound_id: int) -> str | No
     A handler that has not finished within WECHAT_REPLY_BUDGET_SECONDS keeps running; when it
     finishes, its reply is sent as a customer-service message from a task.
     """
-    if settings.WECHAT_HANDLER_THREADS <= 0:
-        try:
-            return _run_inline(account, message, inbound_id)
-        except Exception:
-            _mark_failed(inbound_id)
-            return None
-    future = _get_executor().submit(_dispatch_to_xml, account, message, inbound_id)
     try:
-        xml, _reply = future.result(timeout=settings.WECHAT_REPLY_BUDGET_SECONDS)
+        if settings.WECHAT_HANDLER_THREADS <= 0 or router.runs_inline(message):
+            xml = _run_inline(account, message, inbound_id)
+        else:
+            future = _get_executor().submit(_dispatch_to_xml, account, message, inbound_id)
+            xml, _reply = future.result(timeout=settings.WECHAT_REPLY_BUDGET_SECONDS)
     except FutureTimeout:
         updated = InboundMessage.objects.filter(
             pk=inbound_id, status=InboundStatus.PROCESSING

@@ -61,6 +61,9 @@ class Rule:
     kinds: frozenset[str] | None = None  # None = any kind
     predicate: Callable[[Any], bool] | None = None
     name: str = ""
+    # Declared by handlers that do no I/O that could block (pure computation on the message):
+    # they run in the request thread, skipping the hand-off that enforces the time budget.
+    inline: bool = False
 
     def matches(self, message: Any) -> bool:
         if self.kinds is not None and message.kind not in self.kinds:
@@ -79,19 +82,34 @@ class Router:
         target.sort(key=lambda r: (r.priority, -r.specificity, r.order))
 
     def _rule(
-        self, handler: Handler, *, priority: int, specificity: int, kinds, predicate=None
+        self,
+        handler: Handler,
+        *,
+        priority: int,
+        specificity: int,
+        kinds,
+        predicate=None,
+        inline: bool = False,
     ) -> Rule:
         order = len(self.rules) + len(self.observers)
         name = f"{handler.__module__}.{getattr(handler, '__qualname__', handler)}"
         frozen = frozenset(kinds) if kinds is not None else None
-        return Rule(handler, priority, specificity, order, frozen, predicate, name)
+        return Rule(handler, priority, specificity, order, frozen, predicate, name, inline)
 
     # --- registration decorators ------------------------------------------------------------
-    def on(self, *kinds: str, priority: int = 100) -> Callable[[Handler], Handler]:
-        """Reply handler for message kinds ("text", "image", "event:subscribe"...); none = all."""
+    def on(
+        self, *kinds: str, priority: int = 100, inline: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """Reply handler for message kinds ("text", "image", "event:subscribe"...); none = all.
+
+        `inline=True` only for handlers that cannot block (no database, no network).
+        """
 
         def register(handler: Handler) -> Handler:
-            self._add(self._rule(handler, priority=priority, specificity=0, kinds=kinds or None))
+            rule = self._rule(
+                handler, priority=priority, specificity=0, kinds=kinds or None, inline=inline
+            )
+            self._add(rule)
             return handler
 
         return register
@@ -169,6 +187,14 @@ class Router:
         return register
 
     # --- dispatch ---------------------------------------------------------------------------
+    def runs_inline(self, message: Any) -> bool:
+        """True when every handler that could see this message declared itself inline."""
+        for rules in (self.observers, self.rules):
+            for rule in rules:
+                if not rule.inline and rule.matches(message):
+                    return False
+        return True
+
     def dispatch(self, ctx: HandlerContext) -> Reply | None:
         message = ctx.message
         for rule in self.observers:

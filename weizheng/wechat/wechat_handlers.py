@@ -15,7 +15,7 @@ from .router import HandlerContext, router
 FALLBACK_PRIORITY = 1000
 
 
-@router.on("event:subscribe", priority=FALLBACK_PRIORITY)
+@router.on("event:subscribe", priority=FALLBACK_PRIORITY, inline=True)
 def default_greeting(ctx: HandlerContext) -> TextReply:
     with translation.override(ctx.account.default_language):
         return TextReply(
@@ -23,7 +23,7 @@ def default_greeting(ctx: HandlerContext) -> TextReply:
         )
 
 
-@router.on("text", "voice", "image", "location", priority=FALLBACK_PRIORITY)
+@router.on("text", "voice", "image", "location", priority=FALLBACK_PRIORITY, inline=True)
 def default_reply(ctx: HandlerContext) -> TextReply:
     with translation.override(ctx.account.default_language):
         return TextReply(
