@@ -224,25 +224,18 @@ class ClaimWriter:
 
     def _commit(self, claims: list[Claim], replies: list[ReplyUpdate]) -> dict[str, int]:
         conn = self._get_connection()
-        ops = conn.ops
         inserted: dict[str, int] = {}
-        sqlite = conn.vendor == "sqlite"
         with _sqlite_write_lock(conn), conn.cursor() as cursor:
-            cursor.execute("BEGIN IMMEDIATE" if sqlite else "BEGIN")
-            try:
-                if replies:
-                    cursor.executemany(_update_sql(conn), [_reply_params(ops, r) for r in replies])
-                if claims:
-                    params: list[Any] = []
-                    for claim in claims:
-                        params.extend(_claim_params(ops, claim))
-                    cursor.execute(_insert_sql(conn, len(claims)), params)
-                    for row_id, key in cursor.fetchall():
-                        inserted.setdefault(key, row_id)
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
+            if conn.vendor == "postgresql":
+                # One statement, so one round trip and one commit: the replies' UPDATE rides in a
+                # data-modifying CTE of the claims' INSERT.
+                sql, params = _postgres_batch(conn, claims, replies)
+                cursor.execute(sql, params)
+                rows = cursor.fetchall() if claims else []
+            else:
+                rows = _sqlite_batch(conn, cursor, claims, replies)
+        for row_id, key in rows:
+            inserted.setdefault(key, row_id)
         return inserted
 
     def _get_connection(self) -> Any:
@@ -303,24 +296,69 @@ def _open_lock_file(name: str) -> None:
 _TABLE = "wechat_inboundmessage"
 
 
-def _insert_sql(conn: Any, rows: int) -> str:
-    quote = conn.ops.quote_name
-    columns = ", ".join(quote(c) for c in CLAIM_COLUMNS)
+def _columns(conn: Any) -> str:
+    return ", ".join(conn.ops.quote_name(c) for c in CLAIM_COLUMNS)
+
+
+def _claim_values(rows: int) -> str:
     one = "(" + ", ".join(["%s"] * len(CLAIM_COLUMNS)) + ")"
-    return (
-        # Identifiers are this module's constants; every value is a bound parameter.
-        f"INSERT INTO {quote(_TABLE)} ({columns}) VALUES {', '.join([one] * rows)} "  # noqa: S608
-        f"ON CONFLICT DO NOTHING RETURNING {quote('id')}, {quote('dedupe_key')}"
-    )
+    return ", ".join([one] * rows)
 
 
-def _update_sql(conn: Any) -> str:
-    quote = conn.ops.quote_name
-    return (
-        f"UPDATE {quote(_TABLE)} SET {quote('status')} = %s, {quote('reply')} = %s, "  # noqa: S608
-        f"{quote('reply_content_type')} = %s, {quote('replied_at')} = %s "
-        f"WHERE {quote('id')} = %s AND {quote('status')} = 'processing'"
+# Identifiers in these statements are this module's constants; every value is a bound parameter.
+def _sqlite_batch(conn: Any, cursor: Any, claims: list[Claim], replies: list[ReplyUpdate]) -> list:
+    ops = conn.ops
+    rows: list = []
+    cursor.execute("BEGIN IMMEDIATE")
+    try:
+        if replies:
+            cursor.executemany(
+                f"UPDATE {_TABLE} SET status = %s, reply = %s, reply_content_type = %s, "
+                "replied_at = %s WHERE id = %s AND status = 'processing'",
+                [_reply_params(ops, r) for r in replies],
+            )
+        if claims:
+            params: list[Any] = []
+            for claim in claims:
+                params.extend(_claim_params(ops, claim))
+            cursor.execute(
+                f"INSERT INTO {_TABLE} ({_columns(conn)}) VALUES {_claim_values(len(claims))} "
+                "ON CONFLICT DO NOTHING RETURNING id, dedupe_key",
+                params,
+            )
+            rows = cursor.fetchall()
+    except BaseException:
+        cursor.execute("ROLLBACK")
+        raise
+    cursor.execute("COMMIT")
+    return rows
+
+
+def _postgres_batch(
+    conn: Any, claims: list[Claim], replies: list[ReplyUpdate]
+) -> tuple[str, list[Any]]:
+    ops = conn.ops
+    params: list[Any] = []
+    update = ""
+    if replies:
+        values = ", ".join(["(%s::bigint, %s, %s, %s, %s::timestamptz)"] * len(replies))
+        for r in replies:
+            params.extend((r.row_id, r.status, r.reply, r.content_type, r.replied_at))
+        update = (
+            f"WITH r (id, status, reply, content_type, replied_at) AS (VALUES {values}), "
+            f"u AS (UPDATE {_TABLE} m SET status = r.status, reply = r.reply, "
+            "reply_content_type = r.content_type, replied_at = r.replied_at FROM r "
+            "WHERE m.id = r.id AND m.status = 'processing' RETURNING m.id) "
+        )
+        if not claims:
+            return update + "SELECT count(*) FROM u", params
+    for claim in claims:
+        params.extend(_claim_params(ops, claim))
+    insert = (
+        f"INSERT INTO {_TABLE} ({_columns(conn)}) VALUES {_claim_values(len(claims))} "
+        "ON CONFLICT DO NOTHING RETURNING id, dedupe_key"
     )
+    return update + insert, params
 
 
 def _claim_params(ops: Any, claim: Claim) -> tuple[Any, ...]:

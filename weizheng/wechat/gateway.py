@@ -20,7 +20,7 @@ from datetime import date
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import DatabaseError, IntegrityError, close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -93,7 +93,12 @@ def answer_request(
         # Refused before reading the body.
         record_rejection(account, "too_large")
         return Answer(413, b"too_large", reason="too_large")
-    return answer_message(account, params, read_body(max_bytes + 1))
+    try:
+        return answer_message(account, params, read_body(max_bytes + 1))
+    except DatabaseError:
+        # Not the caller's fault: WeChat retries, and the citizen sees a delay at worst.
+        logger.exception("Database unavailable while answering a callback for %s", slug)
+        return Answer(503, b"database unavailable", reason="database_unavailable")
 
 
 # --- GET: the URL check -------------------------------------------------------------------------
