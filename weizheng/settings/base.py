@@ -237,3 +237,6 @@ WECHAT_HTTP_BACKOFF_SECONDS = env_float("WEIZHENG_WECHAT_HTTP_BACKOFF", 0.5)
 # Claims and replies of the callback are written by one writer thread per process, sharing commits
 # between concurrent requests (docs/performance.md). Off: one INSERT and one UPDATE per message.
 WECHAT_GROUP_COMMIT = env_bool("WEIZHENG_GROUP_COMMIT", True)
+# With REDIS_URL: claims and replies in Redis, interaction-log rows written behind the answer
+# (weizheng/wechat/fastpath.py). Off by default: the database path stores every message first.
+WECHAT_REDIS_FAST_PATH = env_bool("WEIZHENG_REDIS_FAST_PATH", False)

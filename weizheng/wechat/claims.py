@@ -69,6 +69,10 @@ class Claim:
     nonce: str
     body_digest: str
     received_at: datetime
+    # A row logged behind the answer (the Redis fast path) carries its outcome already.
+    status: str = "processing"
+    reply: str = ""
+    reply_content_type: str = ""
     row_id: int | None = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -138,6 +142,12 @@ class ClaimWriter:
         except IndexError:
             pass
 
+    def log(self, claim: Claim) -> None:
+        """Queue a finished row (reply included) for the next batch; nobody waits for it."""
+        self._ensure_started()
+        self._claims.append(claim)
+        self._replies_waiting.set()
+
     def store_reply(self, update: ReplyUpdate) -> None:
         """Queue the reply; it is written with the next batch (behind the answer)."""
         self._ensure_started()
@@ -173,11 +183,11 @@ class ClaimWriter:
             self._replies_waiting.wait()
             self._replies_waiting.clear()
             time.sleep(0.002)  # a leader may take them along with its claims meanwhile
-            if self._replies:
+            if self._replies or self._claims:
                 with self._commit_lock:
                     self._write_batch()
                 self._pass_the_lead()
-                if self._replies:
+                if self._replies or self._claims:
                     self._replies_waiting.set()
 
     def _drain(self) -> None:
@@ -375,9 +385,9 @@ def _claim_params(ops: Any, claim: Claim) -> tuple[Any, ...]:
         claim.nonce,
         claim.body_digest,
         ops.adapt_datetimefield_value(claim.received_at),
-        "processing",
-        "",
-        "",
+        claim.status,
+        claim.reply,
+        claim.reply_content_type,
     )
 
 

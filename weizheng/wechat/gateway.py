@@ -24,6 +24,7 @@ from django.db import DatabaseError, IntegrityError, close_old_connections, tran
 from django.db.models import F
 from django.utils import timezone
 
+from . import fastpath
 from .claims import Claim, ReplyUpdate, writer
 from .models import (
     InboundMessage,
@@ -162,21 +163,105 @@ def _answer_message(account: OfficialAccount, params, body: bytes) -> Answer:
         return Answer(200, b"")
 
     digest = hashlib.sha1(plain, usedforsecurity=False).hexdigest()
+    if fastpath.is_enabled():
+        answer = _answer_via_redis(account, message, ts, nonce, digest, encrypted)
+        if answer is not None:
+            return answer
     row_id, is_new = claim(account, message, ts, nonce, digest)
     if not is_new:
         return answer_retry(row_id)
 
-    reply_body = run_handlers(account, message, row_id)
+    outcome = run_handlers(account, message, row_id)
+    reply_body = _final_reply(account, outcome, encrypted)
+    if outcome.status == InboundStatus.DEFERRED:
+        # Durable before the late reply can be sent: the task claims the row by this status.
+        deferred = InboundMessage.objects.filter(pk=row_id, status=InboundStatus.PROCESSING).update(
+            status=InboundStatus.DEFERRED, reply="", replied_at=timezone.now()
+        )
+        if deferred:
+            _when_late_handler_finishes(account, message, outcome)
+    else:
+        store_reply(
+            row_id,
+            status=outcome.status,
+            reply=reply_body or "",
+            content_type=XML_CONTENT_TYPE if reply_body else "",
+        )
+    return _reply_answer(reply_body)
+
+
+def _answer_via_redis(
+    account: OfficialAccount, message, ts: int, nonce: str, digest: str, encrypted: bool
+) -> Answer | None:
+    """The Redis fast path (fastpath.py); None when Redis cannot be reached."""
+    import redis
+
+    key = message.dedupe_key()
+    try:
+        verdict = fastpath.claim(
+            account_id=account.pk, dedupe_key=key, timestamp=ts, nonce=nonce, digest=digest
+        )
+    except redis.RedisError:
+        logger.warning("Redis unavailable: callback falls back to the database path", exc_info=True)
+        return None
+    if verdict == fastpath.CONFLICTING_BODY:
+        raise Refused(403, "conflicting_body")
+    if verdict == fastpath.REPLAYED_NONCE:
+        raise Refused(403, "replayed_nonce")
+    if verdict == fastpath.RETRY:
+        stored = fastpath.wait_for_reply(
+            account_id=account.pk, dedupe_key=key, budget=settings.WECHAT_REPLY_BUDGET_SECONDS
+        )
+        if stored is None or stored[0] != InboundStatus.REPLIED or not stored[1]:
+            return Answer(200, b"success")
+        return Answer(200, stored[1].encode("utf-8"), XML_CONTENT_TYPE)
+
+    outcome = run_handlers(account, message, None)
+    reply_body = _final_reply(account, outcome, encrypted)
+    row = _new_claim(account, message, ts, nonce, digest)
+    row.status = outcome.status
+    row.reply = reply_body or ""
+    row.reply_content_type = XML_CONTENT_TYPE if reply_body else ""
+    writer.log(row)
+    fastpath.store_reply(
+        account_id=account.pk, dedupe_key=key, status=outcome.status, body=reply_body or ""
+    )
+    if outcome.status == InboundStatus.DEFERRED:
+        _when_late_handler_finishes(account, message, outcome)
+    return _reply_answer(reply_body)
+
+
+def _final_reply(account: OfficialAccount, outcome: Outcome, encrypted: bool) -> str | None:
+    if outcome.xml is None:
+        return None
+    if encrypted:
+        return crypto_for(account).encrypt_reply(
+            outcome.xml, timestamp=str(int(time.time())), nonce=secrets.token_hex(8)
+        )
+    return outcome.xml
+
+
+def _reply_answer(reply_body: str | None) -> Answer:
     if reply_body is None:
         return Answer(200, b"success")
-    if encrypted:
-        reply_body = crypto_for(account).encrypt_reply(
-            reply_body, timestamp=str(int(time.time())), nonce=secrets.token_hex(8)
-        )
-    store_reply(
-        row_id, status=InboundStatus.REPLIED, reply=reply_body, content_type=XML_CONTENT_TYPE
-    )
     return Answer(200, reply_body.encode("utf-8"), XML_CONTENT_TYPE)
+
+
+def _new_claim(account: OfficialAccount, message, ts: int, nonce: str, digest: str) -> Claim:
+    return Claim(
+        account_id=account.pk,
+        dedupe_key=message.dedupe_key(),
+        openid=message.from_user,
+        kind=message.kind,
+        msg_id=getattr(message, "msg_id", "") or "",
+        event_key=(getattr(message, "event_key", "") or "")[:255],
+        create_time=message.create_time,
+        fields=message.log_fields(),
+        timestamp=ts,
+        nonce=nonce[:64],
+        body_digest=digest,
+        received_at=timezone.now(),
+    )
 
 
 def claim(account: OfficialAccount, message, ts: int, nonce: str, digest: str) -> tuple[int, bool]:
@@ -189,20 +274,7 @@ def claim(account: OfficialAccount, message, ts: int, nonce: str, digest: str) -
     WECHAT_GROUP_COMMIT off, on its own.
     """
     key = message.dedupe_key()
-    new = Claim(
-        account_id=account.pk,
-        dedupe_key=key,
-        openid=message.from_user,
-        kind=message.kind,
-        msg_id=getattr(message, "msg_id", "") or "",
-        event_key=(getattr(message, "event_key", "") or "")[:255],
-        create_time=message.create_time,
-        fields=message.log_fields(),
-        timestamp=ts,
-        nonce=nonce[:64],
-        body_digest=digest,
-        received_at=timezone.now(),
-    )
+    new = _new_claim(account, message, ts, nonce, digest)
     if settings.WECHAT_GROUP_COMMIT:
         row_id = writer.claim(new)
     else:
@@ -297,7 +369,7 @@ def _get_executor() -> ThreadPoolExecutor:
 
 
 def _dispatch_to_xml(
-    account: OfficialAccount, message, inbound_id: int
+    account: OfficialAccount, message, inbound_id: int | None
 ) -> tuple[str | None, object | None]:
     """Run the router in a handler thread; return (rendered XML, reply object)."""
     close_old_connections()
@@ -318,12 +390,22 @@ def _dispatch_to_xml(
         close_old_connections()
 
 
-def run_handlers(account: OfficialAccount, message, inbound_id: int) -> str | None:
-    """The reply XML, or None for "no reply"; past the budget, None now and the reply later.
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the handlers made of a message: replied (xml or None), failed, or deferred."""
 
-    A handler that has not finished within WECHAT_REPLY_BUDGET_SECONDS keeps running; when it
-    finishes, its reply is sent as a customer-service message from a task.
+    status: str
+    xml: str | None = None
+    late: Future | None = None
+
+
+def run_handlers(account: OfficialAccount, message, inbound_id: int | None) -> Outcome:
+    """Run the router within the time budget.
+
+    A handler that has not finished within WECHAT_REPLY_BUDGET_SECONDS keeps running; the outcome
+    is "deferred" and carries its future, whose reply is sent later as a customer-service message.
     """
+    future = None
     try:
         if settings.WECHAT_HANDLER_THREADS <= 0 or router.runs_inline(message):
             xml = _run_inline(account, message, inbound_id)
@@ -331,24 +413,14 @@ def run_handlers(account: OfficialAccount, message, inbound_id: int) -> str | No
             future = _get_executor().submit(_dispatch_to_xml, account, message, inbound_id)
             xml, _reply = future.result(timeout=settings.WECHAT_REPLY_BUDGET_SECONDS)
     except FutureTimeout:
-        updated = InboundMessage.objects.filter(
-            pk=inbound_id, status=InboundStatus.PROCESSING
-        ).update(status=InboundStatus.DEFERRED, reply="", replied_at=timezone.now())
-        if updated:
-            future.add_done_callback(
-                lambda f: _deliver_late(account.pk, message.from_user, inbound_id, f)
-            )
-        return None
+        return Outcome(InboundStatus.DEFERRED, None, future)
     except Exception:
-        logger.exception("WeChat handler failed for inbound message %s", inbound_id)
-        _mark_failed(inbound_id)
-        return None
-    if xml is None:
-        store_reply(inbound_id, status=InboundStatus.REPLIED, reply="")
-    return xml
+        logger.exception("WeChat handler failed for %s from %s", message.kind, message.from_user)
+        return Outcome(InboundStatus.FAILED)
+    return Outcome(InboundStatus.REPLIED, xml)
 
 
-def _run_inline(account: OfficialAccount, message, inbound_id: int) -> str | None:
+def _run_inline(account: OfficialAccount, message, inbound_id: int | None) -> str | None:
     reply = router.dispatch(HandlerContext(account=account, message=message, inbound_id=inbound_id))
     if reply is None:
         return None
@@ -357,13 +429,14 @@ def _run_inline(account: OfficialAccount, message, inbound_id: int) -> str | Non
     )
 
 
-def _mark_failed(inbound_id: int) -> None:
-    InboundMessage.objects.filter(pk=inbound_id, status=InboundStatus.PROCESSING).update(
-        status=InboundStatus.FAILED, replied_at=timezone.now()
-    )
+def _when_late_handler_finishes(account: OfficialAccount, message, outcome: Outcome) -> None:
+    if outcome.late is not None:
+        outcome.late.add_done_callback(
+            lambda f: _deliver_late(account.pk, message.from_user, message.dedupe_key(), f)
+        )
 
 
-def _deliver_late(account_id: int, openid: str, inbound_id: int, future: Future) -> None:
+def _deliver_late(account_id: int, openid: str, dedupe_key: str, future: Future) -> None:
     """Called in the handler thread when a late handler finishes: queue the reply for sending."""
     from .tasks import send_deferred_reply
 
@@ -371,21 +444,19 @@ def _deliver_late(account_id: int, openid: str, inbound_id: int, future: Future)
         try:
             _xml, reply = future.result()
         except Exception:
-            logger.exception("Late WeChat handler failed for inbound message %s", inbound_id)
+            logger.exception("Late WeChat handler failed for %s", dedupe_key)
             return
         if reply is None:
             return
         try:
             payload = to_custom_message(reply, openid=openid)
         except ValueError:
-            logger.warning(
-                "Reply to inbound message %s cannot be sent as a customer-service message",
-                inbound_id,
-            )
+            logger.warning("Late reply to %s cannot be a customer-service message", dedupe_key)
             return
+        writer.flush()  # the fast path writes the row behind the answer: make sure it is there
         # Not inside a transaction: with SQLite, an open write transaction would block the
         # platform (and everything else) while the reply is sent.
-        send_deferred_reply.enqueue(account_id=account_id, inbound_id=inbound_id, payload=payload)
+        send_deferred_reply.enqueue(account_id=account_id, dedupe_key=dedupe_key, payload=payload)
     finally:
         close_old_connections()
 
