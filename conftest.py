@@ -65,12 +65,14 @@ def clean_router():
     """The global router with this test's handlers only; restored afterwards."""
     from weizheng.wechat.router import router
 
-    saved = (list(router.rules), list(router.observers))
+    saved = (list(router.rules), list(router.observers), list(router.guards))
     router.rules.clear()
     router.observers.clear()
+    router.guards.clear()
     yield router
     router.rules[:] = saved[0]
     router.observers[:] = saved[1]
+    router.guards[:] = saved[2]
 
 
 @pytest.fixture(autouse=True)

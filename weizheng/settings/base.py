@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "weizheng.core",
     "weizheng.wechat",
+    "weizheng.followers",
 ]
 
 MIDDLEWARE = [

@@ -75,6 +75,9 @@ class Rule:
 class Router:
     rules: list[Rule] = field(default_factory=list)
     observers: list[Rule] = field(default_factory=list)
+    # Guards say "do not answer this message" (a blacklisted follower): observers still run, so
+    # the follower's lifecycle is kept, but no reply handler does.
+    guards: list[Callable[[HandlerContext], bool]] = field(default_factory=list)
 
     def _add(self, rule: Rule, *, observer: bool = False) -> None:
         target = self.observers if observer else self.rules
@@ -186,6 +189,11 @@ class Router:
 
         return register
 
+    def guard(self, check: Callable[[HandlerContext], bool]) -> Callable[[HandlerContext], bool]:
+        """Register a check that, when true, leaves the message unanswered."""
+        self.guards.append(check)
+        return check
+
     # --- dispatch ---------------------------------------------------------------------------
     def runs_inline(self, message: Any) -> bool:
         """True when every handler that could see this message declared itself inline."""
@@ -200,6 +208,8 @@ class Router:
         for rule in self.observers:
             if rule.matches(message):
                 rule.handler(ctx)
+        if any(check(ctx) for check in self.guards):
+            return None
         for rule in self.rules:
             if rule.matches(message):
                 reply = rule.handler(ctx)

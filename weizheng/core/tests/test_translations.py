@@ -11,7 +11,8 @@ LOCALE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAG
 
 
 def _entries(po_text: str):
-    for block in po_text.split("\n\n"):
+    for raw in po_text.split("\n\n"):
+        block = "\n".join(line for line in raw.splitlines() if not line.startswith("#|"))
         if "msgid" not in block or block.lstrip().startswith('msgid ""\nmsgstr ""\n"Project'):
             continue
         msgid = "".join(re.findall(r'"(.*)"', block.split("msgstr")[0].split("msgid", 1)[1]))
