@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +40,7 @@ class Follower(models.Model):
     )
     last_located_at = models.DateTimeField(_("last located"), null=True, blank=True)
     profile_synced_at = models.DateTimeField(_("profile synced"), null=True, blank=True)
-    tags = models.ManyToManyField(
+    tags: models.ManyToManyField[FollowerTag, Any] = models.ManyToManyField(
         "FollowerTag", verbose_name=_("tags"), blank=True, related_name="followers"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
