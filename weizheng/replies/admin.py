@@ -19,6 +19,8 @@ from .models import DefaultReply, KeywordRule, SubscribeGreeting
 
 class _ContentForm(forms.ModelForm):
     max_articles = 1
+    music_url = forms.URLField(required=False, assume_scheme="https")
+    hq_music_url = forms.URLField(required=False, assume_scheme="https")
 
     def clean(self):
         cleaned = super().clean()

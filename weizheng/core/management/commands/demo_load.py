@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from datetime import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from weizheng.replies.actions import do_save_default_reply, do_save_greeting, do_save_keyword_rule
+from weizheng.replies.models import KeywordRule
 from weizheng.wechat.actions import do_create_account, do_update_account
 from weizheng.wechat.models import OfficialAccount
 
@@ -114,6 +117,8 @@ class Command(BaseCommand):
                     message_mode=account.message_mode,
                 )
 
+            _load_replies()
+
             for nickname, city, language, slugs in CITIZENS:
                 for slug in slugs:
                     app_id = OfficialAccount.objects.get(slug=slug).app_id
@@ -130,3 +135,98 @@ class Command(BaseCommand):
                 f"Demo data ready: {len(ACCOUNTS)} accounts, {len(CITIZENS)} citizens."
             )
         )
+
+
+# slug -> greetings by scene ("" = default), keyword rules, default reply
+REPLIES = {
+    "police": {
+        "greetings": {
+            "": "您好，欢迎关注平安市公安局！\n点击下方菜单：快撤理赔、服务事项、便民指南。\n回复“帮助”查看可用服务。紧急情况请直接拨打 110。",
+            "hall-1": "欢迎来到平安市公安局出入境办证大厅。取号后请留意叫号屏，也可回复“查进度 受理编号”查询办理进度。",
+        },
+        "rules": [
+            {
+                "name": "帮助",
+                "pattern": "帮助",
+                "match": "exact",
+                "text": "您可以回复：\n· 查违章 车牌号\n· 查进度 受理编号\n· 报警 —— 紧急情况请直接拨打 110",
+            },
+            {
+                "name": "报警",
+                "pattern": "报警",
+                "match": "contains",
+                "priority": 20,
+                "text": "紧急情况请立即拨打 110。非紧急警情可通过“便民指南 → 报警求助”留言。",
+            },
+            {
+                "name": "非工作时间",
+                "match": "any",
+                "priority": 10,
+                "active_from": time(18, 0),
+                "active_until": time(8, 30),
+                "text": "现在是非工作时间（工作日 8:30–18:00）。您的留言已记录，工作人员上班后将尽快回复；紧急情况请拨打 110。",
+            },
+        ],
+        "default": "您的消息已收到。请使用下方菜单办理业务，回复“帮助”查看更多服务。",
+    },
+    "water": {
+        "greetings": {
+            "": "欢迎关注平安水务集团！回复“缴费”了解水费缴纳方式，回复“停水”查询停水通知。"
+        },
+        "rules": [
+            {
+                "name": "缴费",
+                "pattern": "缴费",
+                "match": "contains",
+                "text": "水费可在“服务 → 生活缴费”中用微信支付缴纳，需要您的用户编号（见水费账单右上角）。",
+            },
+            {
+                "name": "停水",
+                "pattern": "停水",
+                "match": "contains",
+                "text": "近期无计划停水。如遇突发停水，请拨打 96116。",
+            },
+        ],
+        "default": "您的消息已收到，客服热线 96116（24 小时）。",
+    },
+    "expo": {
+        "greetings": {
+            "": "欢迎关注中国（平安）国际投资贸易洽谈会！回复“议程”查看今日议程。",
+            "expo-checkin": "欢迎参加投洽会！您已完成现场签到，电子胸卡将稍后推送。",
+        },
+        "rules": [
+            {
+                "name": "议程",
+                "pattern": "议程",
+                "match": "contains",
+                "text": "9:00 开幕式（1号馆）｜14:00 投资推介会（3号馆）｜16:30 项目签约仪式。",
+            }
+        ],
+        "default": "感谢您的留言，投洽会组委会将尽快回复。",
+    },
+    "expo-en": {
+        "greetings": {
+            "": "Welcome to the Ping'an International Investment Fair! Reply \"agenda\" for today's programme."
+        },
+        "rules": [
+            {
+                "name": "agenda",
+                "pattern": "agenda",
+                "match": "contains",
+                "text": "9:00 Opening ceremony (Hall 1) | 14:00 Investment promotion (Hall 3) | 16:30 Signing ceremony.",
+            }
+        ],
+        "default": "Thank you for your message. The fair's organisers will reply shortly.",
+    },
+}
+
+
+def _load_replies() -> None:
+    for slug, replies in REPLIES.items():
+        account = OfficialAccount.objects.get(slug=slug)
+        for scene, text in replies["greetings"].items():
+            do_save_greeting(account=account, scene=scene, data={"text": text}, actor=None)
+        for rule in replies["rules"]:
+            existing = KeywordRule.objects.filter(account=account, name=rule["name"]).first()
+            do_save_keyword_rule(account=account, data=rule, actor=None, rule=existing)
+        do_save_default_reply(account=account, data={"text": replies["default"]}, actor=None)
