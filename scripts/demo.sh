@@ -27,5 +27,6 @@ for _ in $(seq 1 50); do
   curl -fs -o /dev/null "http://127.0.0.1:${PORT}/healthz" && break
   sleep 0.2
 done
+"$PY" manage.py demo_publish --port "$PORT" || true
 "$PY" manage.py demo_info --port "$PORT" --mock-port "$MOCK_PORT"
 wait

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "weizheng.core",
     "weizheng.wechat",
     "weizheng.followers",
+    "weizheng.menus",
     "weizheng.replies",
 ]
 

@@ -207,7 +207,11 @@ class Router:
         message = ctx.message
         for rule in self.observers:
             if rule.matches(message):
-                rule.handler(ctx)
+                try:
+                    rule.handler(ctx)
+                except Exception:
+                    # One app's bookkeeping failing must not cost the citizen their reply.
+                    logger.exception("Observer %s failed on %s", rule.name, message.kind)
         if any(check(ctx) for check in self.guards):
             return None
         for rule in self.rules:

@@ -95,3 +95,14 @@ def test_scene_routes_first_follow_and_scan_alike():
     assert answer(router, follow) == "签到 expo:hall-3"
     assert answer(router, scan) == "签到 expo:hall-5"
     assert answer(router, hall) == "办事大厅"
+
+
+def test_a_failing_observer_does_not_stop_the_reply():
+    router = Router()
+
+    def broken(ctx):
+        raise RuntimeError("bookkeeping failed")
+
+    router.observe("text")(broken)
+    router.on("text")(reply_with("照常回复"))
+    assert answer(router, message(Content="x")) == "照常回复"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -138,7 +139,7 @@ class Command(BaseCommand):
 
 
 # slug -> greetings by scene ("" = default), keyword rules, default reply
-REPLIES = {
+REPLIES: dict[str, dict[str, Any]] = {
     "police": {
         "greetings": {
             "": "您好，欢迎关注平安市公安局！\n点击下方菜单：快撤理赔、服务事项、便民指南。\n回复“帮助”查看可用服务。紧急情况请直接拨打 110。",
