@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .models import InboundMessage, OfficialAccount
+from .models import OfficialAccount
 
 _ACCOUNT_TTL_SECONDS = 5.0
 _account_cache: dict[str, tuple[float, OfficialAccount | None]] = {}
@@ -27,10 +27,3 @@ def get_account_for_callback(slug: str) -> OfficialAccount | None:
 
 def clear_account_cache() -> None:
     _account_cache.clear()
-
-
-def follower_timeline(*, account: OfficialAccount, openid: str, limit: int = 200):
-    """The follower's interactions, newest first, from the interaction log."""
-    return InboundMessage.objects.filter(account=account, openid=openid).order_by("-received_at")[
-        :limit
-    ]
