@@ -160,3 +160,161 @@ def _queue_profile_sync(account_id: int, openid: str) -> None:
     from .tasks import sync_follower_profile
 
     sync_follower_profile.enqueue(account_id=account_id, openid=openid)
+
+
+# --- tags, kept in step with WeChat's tag API ------------------------------------------------------
+TAG_NAME_MAX_BYTES = 30
+TAGS_PER_ACCOUNT = 100
+TAGGING_BATCH = 50  # WeChat tags at most 50 openids a call
+
+
+def _check_tag_name(account: OfficialAccount, name: str, *, exclude_pk: int | None = None) -> str:
+    from django.utils.translation import gettext as _
+
+    from weizheng.core.errors import AppError
+
+    name = name.strip()
+    if not name:
+        raise AppError("tag_name_empty", _("A tag needs a name."))
+    if len(name.encode("utf-8")) > TAG_NAME_MAX_BYTES:
+        raise AppError(
+            "tag_name_too_long",
+            _("A tag name is limited to %(limit)d bytes (10 Chinese characters).")
+            % {"limit": TAG_NAME_MAX_BYTES},
+        )
+    same = FollowerTag.objects.filter(account=account, name=name).exclude(pk=exclude_pk)
+    if same.exists():
+        raise AppError(
+            "tag_name_taken", _("The account already has a tag called %(name)s.") % {"name": name}
+        )
+    return name
+
+
+def _wechat_refusal(exc: Exception) -> Any:
+    from django.utils.translation import gettext as _
+
+    from weizheng.core.errors import AppError
+
+    return AppError("wechat_refused", _("WeChat refused the change: %(reason)s") % {"reason": exc})
+
+
+def do_create_tag(*, account: OfficialAccount, name: str, actor: Any) -> FollowerTag:
+    """Create the tag on WeChat first, then here (WeChat assigns the id)."""
+    from django.utils.translation import gettext as _
+
+    from weizheng.core.errors import AppError
+    from weizheng.wechat.client import client_for
+    from weizheng.wechat.errors import WeChatError
+
+    name = _check_tag_name(account, name)
+    if FollowerTag.objects.filter(account=account).count() >= TAGS_PER_ACCOUNT:
+        raise AppError("too_many_tags", _("An account can have at most 100 tags."))
+    try:
+        created = client_for(account).tag.create(name)
+    except WeChatError as exc:
+        raise _wechat_refusal(exc) from exc
+    with transaction.atomic():
+        tag = FollowerTag.objects.create(account=account, name=name, wechat_id=int(created["id"]))
+        do_audit(
+            action="followers.tag.create",
+            actor=actor,
+            account=account,
+            target=tag,
+            detail={"name": name},
+        )
+    return tag
+
+
+def do_rename_tag(*, tag: FollowerTag, name: str, actor: Any) -> FollowerTag:
+    from weizheng.wechat.client import client_for
+    from weizheng.wechat.errors import WeChatError
+
+    name = _check_tag_name(tag.account, name, exclude_pk=tag.pk)
+    try:
+        client_for(tag.account).tag.update(tag.wechat_id, name)
+    except WeChatError as exc:
+        raise _wechat_refusal(exc) from exc
+    with transaction.atomic():
+        old = tag.name
+        tag.name = name
+        tag.save(update_fields=["name"])
+        do_audit(
+            action="followers.tag.rename",
+            actor=actor,
+            account=tag.account,
+            target=tag,
+            detail={"from": old, "to": name},
+        )
+    return tag
+
+
+def do_delete_tag(*, tag: FollowerTag, actor: Any) -> None:
+    from weizheng.wechat.client import client_for
+    from weizheng.wechat.errors import WeChatError
+
+    try:
+        client_for(tag.account).tag.delete(tag.wechat_id)
+    except WeChatError as exc:
+        raise _wechat_refusal(exc) from exc
+    with transaction.atomic():
+        do_audit(
+            action="followers.tag.delete",
+            actor=actor,
+            account=tag.account,
+            target=tag,
+            detail={"name": tag.name},
+        )
+        tag.delete()
+
+
+def do_tag_followers(
+    *, tag: FollowerTag, followers: list[Follower], actor: Any, remove: bool = False
+) -> int:
+    """Tag (or untag) followers on WeChat, 50 at a time, and here after each accepted batch."""
+    from weizheng.wechat.client import client_for
+    from weizheng.wechat.errors import WeChatError
+
+    client = client_for(tag.account)
+    done = 0
+    for start in range(0, len(followers), TAGGING_BATCH):
+        batch = followers[start : start + TAGGING_BATCH]
+        openids = [f.openid for f in batch]
+        try:
+            if remove:
+                client.tag.untag_user(tag.wechat_id, openids)
+            else:
+                client.tag.tag_user(tag.wechat_id, openids)
+        except WeChatError as exc:
+            raise _wechat_refusal(exc) from exc
+        with transaction.atomic():
+            if remove:
+                tag.followers.remove(*batch)
+            else:
+                tag.followers.add(*batch)
+            do_audit(
+                action="followers.tag.untag" if remove else "followers.tag.tag",
+                actor=actor,
+                account=tag.account,
+                target=tag,
+                detail={"openids": openids},
+            )
+        done += len(batch)
+    return done
+
+
+def do_pull_tags(*, account: OfficialAccount) -> int:
+    """Bring the tag list in from WeChat (tags made in the console before the platform)."""
+    from weizheng.wechat.client import client_for
+
+    tags = client_for(account).tag.get()
+    count = 0
+    with transaction.atomic():
+        for item in tags:
+            tag_id, name = int(item["id"]), str(item["name"])[:30]
+            if tag_id <= 2:
+                continue  # WeChat's reserved tags
+            FollowerTag.objects.update_or_create(
+                account=account, wechat_id=tag_id, defaults={"name": name}
+            )
+            count += 1
+    return count
