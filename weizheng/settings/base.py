@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "weizheng.core",
+    "weizheng.staff",
     "weizheng.wechat",
     "weizheng.followers",
     "weizheng.menus",

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from weizheng.staff.selectors import accounts_for, can
+
 from .actions import check_account_fields, do_create_account, do_update_account
 from .models import ApiCall, InboundMessage, OfficialAccount, RejectedRequestCount
 
@@ -57,9 +59,34 @@ class OfficialAccountForm(forms.ModelForm):
 
 @admin.register(OfficialAccount)
 class OfficialAccountAdmin(admin.ModelAdmin):
+    """Scoped by department: a clerk sees the accounts their departments run, and changes only
+    those where a role grants account.manage (staff/permissions.py)."""
+
     form = OfficialAccountForm
     list_display = ["name", "slug", "app_id", "message_mode", "default_language", "is_active"]
     search_fields = ["name", "slug", "app_id"]
+
+    def get_queryset(self, request):
+        return accounts_for(request.user, "account.view")
+
+    def has_module_permission(self, request):
+        return request.user.is_staff and accounts_for(request.user, "account.view").exists()
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return self.has_module_permission(request)
+        return can(request.user, "account.view", obj)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return accounts_for(request.user, "account.manage").exists()
+        return can(request.user, "account.manage", obj)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
     def save_model(self, request, obj, form, change):
         data = dict(form.cleaned_data)

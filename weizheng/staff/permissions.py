@@ -1,0 +1,40 @@
+"""What each role may do. Permissions are checked per account through selectors.access_account."""
+
+from __future__ import annotations
+
+from .models import Role
+
+# account.*: the account's settings; menu.* and replies.*: what citizens see; followers.*: personal
+# data (views are audited); audit.view: the audit log; content.* / cases.* / tips.* / analytics.*:
+# the modules to come.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADMINISTRATOR: frozenset(
+        {
+            "account.view",
+            "account.manage",
+            "menu.edit",
+            "menu.publish",
+            "replies.edit",
+            "followers.view",
+            "followers.manage",
+            "audit.view",
+            "content.edit",
+            "content.review",
+            "cases.handle",
+            "analytics.view",
+        }
+    ),
+    Role.EDITOR: frozenset({"account.view", "menu.edit", "replies.edit", "content.edit"}),
+    Role.REVIEWER: frozenset({"account.view", "content.review", "menu.publish"}),
+    Role.HANDLER: frozenset({"account.view", "followers.view", "cases.handle"}),
+    Role.INVESTIGATOR: frozenset({"account.view", "tips.read"}),
+    Role.ANALYST: frozenset({"account.view", "analytics.view"}),
+}
+
+ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
+
+
+def roles_granting(permission: str) -> list[str]:
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"Unknown permission {permission!r}.")
+    return [role for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
