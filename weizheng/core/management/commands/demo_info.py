@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 
 from weizheng.wechat.models import OfficialAccount
 
-from .demo_load import DEMO_PASSWORD, DEMO_USERNAME
+from .demo_load import CLERK_PASSWORD, DEMO_PASSWORD, DEMO_USERNAME, DEPARTMENTS
 
 
 class Command(BaseCommand):
@@ -31,6 +31,12 @@ class Command(BaseCommand):
         out("")
         out("Weizheng demo is running (Ctrl-C stops it).")
         out(f"  Back office:          {web}/admin/   login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        clerks = ", ".join(
+            username for _name, _slugs, people in DEPARTMENTS for username, _role in people
+        )
+        out(
+            f"  Department clerks:    {clerks}   password: {CLERK_PASSWORD} (each sees only their accounts)"
+        )
         out(f"  Mock WeChat platform: {mock}/_control/apps")
         out("  Accounts (callback URL, message mode):")
         for account in OfficialAccount.objects.order_by("pk"):

@@ -119,6 +119,7 @@ class Command(BaseCommand):
                 )
 
             _load_replies()
+            _load_departments()
 
             for nickname, city, language, slugs in CITIZENS:
                 for slug in slugs:
@@ -231,3 +232,32 @@ def _load_replies() -> None:
             existing = KeywordRule.objects.filter(account=account, name=rule["name"]).first()
             do_save_keyword_rule(account=account, data=rule, actor=None, rule=existing)
         do_save_default_reply(account=account, data={"text": replies["default"]}, actor=None)
+
+
+# department, accounts it runs, demo clerks (username, role)
+DEPARTMENTS = [
+    (
+        "平安市公安局交警支队",
+        ["police"],
+        [("police_admin", "administrator"), ("police_editor", "editor")],
+    ),
+    ("平安水务集团客服中心", ["water"], [("water_editor", "editor")]),
+    ("投洽会组委会", ["expo", "expo-en"], [("expo_admin", "administrator")]),
+]
+CLERK_PASSWORD = "weizheng-clerk"  # noqa: S105 - printed for the demo on purpose
+
+
+def _load_departments() -> None:
+    from weizheng.staff.models import Department, Membership
+
+    user_model = get_user_model()
+    for name, slugs, clerks in DEPARTMENTS:
+        department, _created = Department.objects.get_or_create(name=name)
+        department.accounts.add(*OfficialAccount.objects.filter(slug__in=slugs))
+        for username, role in clerks:
+            clerk = user_model.objects.filter(username=username).first()
+            if clerk is None:
+                clerk = user_model.objects.create_user(
+                    username, f"{username}@pingan.gov.cn", CLERK_PASSWORD, is_staff=True
+                )
+            Membership.objects.get_or_create(user=clerk, department=department, role=role)
