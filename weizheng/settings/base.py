@@ -207,8 +207,9 @@ WECHAT_REPLY_BUDGET_SECONDS = env_float("WEIZHENG_REPLY_BUDGET_SECONDS", 4.5)
 WECHAT_HANDLER_THREADS = env_int("WEIZHENG_HANDLER_THREADS", 16)
 WECHAT_HTTP_TIMEOUT_SECONDS = env_float("WEIZHENG_WECHAT_HTTP_TIMEOUT", 5.0)
 WECHAT_HTTP_RETRIES = env_int("WEIZHENG_WECHAT_HTTP_RETRIES", 2)
-# Refresh the access token this long before WeChat expires it.
-WECHAT_TOKEN_REFRESH_MARGIN_SECONDS = env_int("WEIZHENG_TOKEN_REFRESH_MARGIN", 600)
+# Refresh the access token this long before WeChat expires it. Under 300 s: stable_token hands out
+# the same token until its last 5 minutes, so an earlier refresh only repeats the call.
+WECHAT_TOKEN_REFRESH_MARGIN_SECONDS = env_int("WEIZHENG_TOKEN_REFRESH_MARGIN", 240)
 # The mock WeChat platform (dev, demo, tests); never in production.
 WECHAT_MOCK_ENABLED = env_bool("WEIZHENG_MOCK_WECHAT", False)
 

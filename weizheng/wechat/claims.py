@@ -78,6 +78,8 @@ class Claim:
     done: threading.Event = field(default_factory=threading.Event)
     # Set when the claim is done or when its thread should take the lead.
     signal: threading.Event = field(default_factory=threading.Event)
+    # Its request gave up waiting (and answered 503): not to be written any more.
+    cancelled: bool = False
 
 
 @dataclass(slots=True)
@@ -112,7 +114,7 @@ class ClaimWriter:
         self._connection: Any = None
 
     # --- API for request threads ------------------------------------------------------------
-    def claim(self, claim: Claim, *, timeout: float = 30.0) -> int | None:
+    def claim(self, claim: Claim, *, timeout: float = 4.0) -> int | None:
         """Insert the claim in the next batch; the new row's id, or None if it conflicted."""
         self._ensure_started()
         self._claims.append(claim)
@@ -130,6 +132,7 @@ class ClaimWriter:
                 claim.signal.wait(0.05)
                 claim.signal.clear()
                 if time.monotonic() > deadline and not claim.done.is_set():
+                    claim.cancelled = True
                     raise DatabaseError("the claim was not written in time")
         if claim.error is not None:
             raise claim.error
@@ -197,44 +200,77 @@ class ClaimWriter:
 
     def _write_batch(self) -> None:
         """Write what is queued now (up to MAX_BATCH of each). The caller holds the commit lock."""
-        claims = _take(self._claims, MAX_BATCH)
+        claims = [c for c in _take(self._claims, MAX_BATCH) if not c.cancelled]
         replies = _take(self._replies, MAX_BATCH)
         if not claims and not replies:
             return
         try:
             self._write(claims, replies)
+        except Exception:
+            # One bad row (or a dropped connection, or a commit whose outcome is unknown) must not
+            # sink its neighbours: reconnect and write each item alone, recognising rows that
+            # the failed attempt did commit.
+            logger.warning(
+                "Claim batch of %d failed; writing one by one",
+                len(claims) + len(replies),
+                exc_info=True,
+            )
+            self._reset_connection()
+            self._write_one_by_one(claims, replies)
         except BaseException as exc:  # report to every waiter; never leave one hanging
             logger.exception("Claim writer failed a batch of %d", len(claims) + len(replies))
             self._reset_connection()
-            error = exc if isinstance(exc, DatabaseError) else DatabaseError(str(exc))
-            for claim in claims:
-                claim.error = error
-                claim.done.set()
-                claim.signal.set()
+            _fail(claims, DatabaseError(str(exc)))
+        finally:
+            if (
+                self._connection is not None
+                and self._connection.settings_dict.get("CONN_MAX_AGE") == 0
+            ):
+                self._reset_connection()
 
     def _write(self, claims: list[Claim], replies: list[ReplyUpdate]) -> None:
-        try:
-            inserted = self._commit(claims, replies)
-        except DatabaseError:
-            # A dropped connection (database restart): reconnect and try the batch once more.
-            self._reset_connection()
-            inserted = self._commit(claims, replies)
-        assigned: set[str] = set()
-        for claim in claims:
-            row_id = inserted.get(claim.dedupe_key)
-            # Two retries of one message in one batch: the first gets the row, the other
-            # conflicts and is answered as a retry.
-            if row_id is not None and claim.dedupe_key not in assigned:
-                claim.row_id = row_id
-                assigned.add(claim.dedupe_key)
-            claim.done.set()
-            claim.signal.set()
-        if self._connection is not None and self._connection.settings_dict.get("CONN_MAX_AGE") == 0:
-            self._reset_connection()
+        _deliver(claims, self._commit(claims, replies))
 
-    def _commit(self, claims: list[Claim], replies: list[ReplyUpdate]) -> dict[str, int]:
+    def _write_one_by_one(self, claims: list[Claim], replies: list[ReplyUpdate]) -> None:
+        for update in replies:
+            try:
+                self._commit([], [update])
+            except Exception:
+                logger.exception("Reply of inbound message %s could not be stored", update.row_id)
+                self._reset_connection()
+        for claim in claims:
+            try:
+                inserted = self._commit([claim], [])
+                if not inserted:
+                    inserted = self._own_row(claim)
+                _deliver([claim], inserted)
+            except Exception as exc:
+                logger.warning("Claim %s could not be written: %s", claim.dedupe_key, exc)
+                self._reset_connection()
+                _fail([claim], exc if isinstance(exc, DatabaseError) else DatabaseError(str(exc)))
+
+    def _own_row(self, claim: Claim) -> dict[tuple, int]:
+        """A row that conflicted but is this very claim (committed by an attempt whose outcome
+        was unknown): same account, key, timestamp, nonce and body."""
         conn = self._get_connection()
-        inserted: dict[str, int] = {}
+        with conn.cursor() as cursor:
+            cursor.execute(
+                f'SELECT id FROM {_TABLE} WHERE account_id = %s AND dedupe_key = %s AND "timestamp" = %s '
+                "AND nonce = %s AND body_digest = %s AND status = 'processing' AND replied_at IS NULL",
+                [
+                    claim.account_id,
+                    claim.dedupe_key,
+                    claim.timestamp,
+                    claim.nonce,
+                    claim.body_digest,
+                ],
+            )
+            row = cursor.fetchone()
+        return {_identity(claim): row[0]} if row else {}
+
+    def _commit(self, claims: list[Claim], replies: list[ReplyUpdate]) -> dict[tuple, int]:
+        conn = self._get_connection()
+        inserted: dict[tuple, int] = {}
         with _sqlite_write_lock(conn), conn.cursor() as cursor:
             if conn.vendor == "postgresql":
                 # One statement, so one round trip and one commit: the replies' UPDATE rides in a
@@ -244,8 +280,8 @@ class ClaimWriter:
                 rows = cursor.fetchall() if claims else []
             else:
                 rows = _sqlite_batch(conn, cursor, claims, replies)
-        for row_id, key in rows:
-            inserted.setdefault(key, row_id)
+        for row_id, account_id, key, timestamp, nonce in rows:
+            inserted.setdefault((account_id, key, timestamp, nonce), row_id)
         return inserted
 
     def _get_connection(self) -> Any:
@@ -264,6 +300,27 @@ class ClaimWriter:
         except DatabaseError:
             logger.warning("Closing the claim writer's connection failed", exc_info=True)
         self._connection = None
+
+
+def _identity(claim: Claim) -> tuple:
+    return (claim.account_id, claim.dedupe_key, claim.timestamp, claim.nonce)
+
+
+def _deliver(claims: list[Claim], inserted: dict[tuple, int]) -> None:
+    """Wake each claim with its row id, or None when its INSERT conflicted. Rows are matched on
+    account, key, timestamp and nonce: the same MsgId in two accounts, or a replayed
+    (timestamp, nonce), must not take another claim's row."""
+    for claim in claims:
+        claim.row_id = inserted.pop(_identity(claim), None)
+        claim.done.set()
+        claim.signal.set()
+
+
+def _fail(claims: list[Claim], error: DatabaseError) -> None:
+    for claim in claims:
+        claim.error = error
+        claim.done.set()
+        claim.signal.set()
 
 
 def _take(queue_: deque[Any], limit: int) -> list[Any]:
@@ -333,7 +390,7 @@ def _sqlite_batch(conn: Any, cursor: Any, claims: list[Claim], replies: list[Rep
                 params.extend(_claim_params(ops, claim))
             cursor.execute(
                 f"INSERT INTO {_TABLE} ({_columns(conn)}) VALUES {_claim_values(len(claims))} "
-                "ON CONFLICT DO NOTHING RETURNING id, dedupe_key",
+                'ON CONFLICT DO NOTHING RETURNING id, account_id, dedupe_key, "timestamp", nonce',
                 params,
             )
             rows = cursor.fetchall()
@@ -366,7 +423,7 @@ def _postgres_batch(
         params.extend(_claim_params(ops, claim))
     insert = (
         f"INSERT INTO {_TABLE} ({_columns(conn)}) VALUES {_claim_values(len(claims))} "
-        "ON CONFLICT DO NOTHING RETURNING id, dedupe_key"
+        'ON CONFLICT DO NOTHING RETURNING id, account_id, dedupe_key, "timestamp", nonce'
     )
     return update + insert, params
 

@@ -16,7 +16,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -84,6 +84,17 @@ def answer_request(
     """
     if method not in ("GET", "POST"):
         return Answer(405, b"method not allowed")
+    try:
+        return _answer_request(slug, method, params, content_length, read_body)
+    except DatabaseError:
+        # Not the caller's fault: WeChat retries, and the citizen sees a delay at worst.
+        logger.exception("Database unavailable while answering a callback for %s", slug)
+        return Answer(503, b"database unavailable", reason="database_unavailable")
+
+
+def _answer_request(
+    slug: str, method: str, params, content_length: int | None, read_body
+) -> Answer:
     account = get_account_for_callback(slug)
     if account is None:
         return Answer(404, b"unknown account")
@@ -94,12 +105,7 @@ def answer_request(
         # Refused before reading the body.
         record_rejection(account, "too_large")
         return Answer(413, b"too_large", reason="too_large")
-    try:
-        return answer_message(account, params, read_body(max_bytes + 1))
-    except DatabaseError:
-        # Not the caller's fault: WeChat retries, and the citizen sees a delay at worst.
-        logger.exception("Database unavailable while answering a callback for %s", slug)
-        return Answer(503, b"database unavailable", reason="database_unavailable")
+    return answer_message(account, params, read_body(max_bytes + 1))
 
 
 # --- GET: the URL check -------------------------------------------------------------------------
@@ -134,7 +140,7 @@ def answer_message(account: OfficialAccount, params, body: bytes) -> Answer:
 def _answer_message(account: OfficialAccount, params, body: bytes) -> Answer:
     timestamp, nonce = params.get("timestamp", ""), params.get("nonce", "")
     check_signature(account.token, timestamp, nonce, params.get("signature", ""))
-    ts = int(timestamp) if timestamp.isdigit() else -1
+    ts = int(timestamp) if timestamp.isascii() and timestamp.isdigit() else -1
     if abs(time.time() - ts) > settings.WECHAT_TIMESTAMP_WINDOW_SECONDS:
         raise Refused(403, "stale_timestamp")
 
@@ -158,6 +164,7 @@ def _answer_message(account: OfficialAccount, params, body: bytes) -> Answer:
         fields = outer
 
     message = parse_message(fields)
+    _check_bounds(message)
     if not message.is_known:
         # Unknown types get an empty 200 so WeChat does not retry; nothing is stored.
         return Answer(200, b"")
@@ -169,7 +176,10 @@ def _answer_message(account: OfficialAccount, params, body: bytes) -> Answer:
             return answer
     row_id, is_new = claim(account, message, ts, nonce, digest)
     if not is_new:
-        return answer_retry(row_id)
+        answer = answer_retry(row_id)
+        if answer is not None:
+            return answer
+        logger.warning("Took over orphaned inbound message %s", row_id)
 
     outcome = run_handlers(account, message, row_id)
     reply_body = _final_reply(account, outcome, encrypted)
@@ -264,6 +274,22 @@ def _new_claim(account: OfficialAccount, message, ts: int, nonce: str, digest: s
     )
 
 
+# The interaction log's columns; WeChat's values fit with room to spare, forgeries may not.
+MAX_OPENID = 64
+MAX_MSG_ID = 64
+MAX_CREATE_TIME = 2**53
+
+
+def _check_bounds(message) -> None:
+    if (
+        not 0 < len(message.from_user) <= MAX_OPENID
+        or not 0 <= message.create_time < MAX_CREATE_TIME
+    ):
+        raise Refused(400, "bad_field")
+    if len(getattr(message, "msg_id", "") or "") > MAX_MSG_ID:
+        raise Refused(400, "bad_field")
+
+
 def claim(account: OfficialAccount, message, ts: int, nonce: str, digest: str) -> tuple[int, bool]:
     """Insert the interaction-log row, which is also the de-duplication and replay claim.
 
@@ -333,22 +359,42 @@ def flush_pending_writes() -> None:
     writer.flush()
 
 
-def answer_retry(row_id: int) -> Answer:
-    """A retry of a message being (or already) answered: wait for the first attempt's reply."""
+# A claim still "processing" this long after it arrived was orphaned (its process died, or its
+# request gave up on the database): a retry takes it over and runs the handlers itself.
+ORPHAN_AFTER_SECONDS = 15.0
+
+
+def answer_retry(row_id: int) -> Answer | None:
+    """A retry of a message being (or already) answered: wait for the first attempt's reply.
+
+    None means the first attempt was orphaned and this retry has taken the message over.
+    """
     deadline = time.monotonic() + settings.WECHAT_REPLY_BUDGET_SECONDS
     while True:
-        status, reply, content_type = (
+        status, reply, content_type, received_at = (
             InboundMessage.objects.filter(pk=row_id)
-            .values_list("status", "reply", "reply_content_type")
+            .values_list("status", "reply", "reply_content_type", "received_at")
             .get()
         )
         if status != InboundStatus.PROCESSING:
             if status == InboundStatus.REPLIED and reply:
                 return Answer(200, reply.encode("utf-8"), content_type or XML_CONTENT_TYPE)
             return Answer(200, b"success")
+        orphaned_before = timezone.now() - timedelta(seconds=ORPHAN_AFTER_SECONDS)
+        if received_at < orphaned_before and _take_over(row_id, orphaned_before):
+            return None
         if time.monotonic() >= deadline:
             return Answer(200, b"success")
         time.sleep(RETRY_POLL_SECONDS)
+
+
+def _take_over(row_id: int, orphaned_before) -> bool:
+    """Claim an orphaned row for this attempt (a conditional update: one taker at most)."""
+    return bool(
+        InboundMessage.objects.filter(
+            pk=row_id, status=InboundStatus.PROCESSING, received_at__lt=orphaned_before
+        ).update(received_at=timezone.now())
+    )
 
 
 # --- handlers within the time budget ------------------------------------------------------------

@@ -49,7 +49,7 @@ def callback_application(environ: dict[str, Any], start_response: Any) -> list[b
 
 def _answer(environ: dict[str, Any], slug: str) -> gateway.Answer:
     raw_length = environ.get("CONTENT_LENGTH") or ""
-    content_length = int(raw_length) if raw_length.isdigit() else None
+    content_length = int(raw_length) if raw_length.isascii() and raw_length.isdigit() else None
     stream = environ["wsgi.input"]
 
     def read_body(limit: int) -> bytes:
