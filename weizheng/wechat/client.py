@@ -41,6 +41,10 @@ from .models import AccessToken, ApiCall, OfficialAccount
 
 logger = logging.getLogger(__name__)
 
+# Calls that deliver a message: retried only when the request surely never reached WeChat.
+NOT_IDEMPOTENT = frozenset(
+    {"message/custom/send", "message/template/send", "message/mass/send", "message/mass/sendall"}
+)
 REAL_HOSTS = ("https://api.weixin.qq.com", "https://mp.weixin.qq.com", "https://open.weixin.qq.com")
 
 
@@ -189,13 +193,19 @@ def _send(
             status = response.status_code
         except requests.RequestException as exc:
             _log_call(account, api, method, started, t0, None, None, type(exc).__name__, attempt)
-            if attempt <= retries:
+            # A message send that may have reached WeChat is not sent again: the citizen would
+            # get it twice. Only a connection that never opened is safe to retry.
+            never_sent = isinstance(exc, requests.ConnectTimeout) or (
+                isinstance(exc, requests.ConnectionError)
+                and not isinstance(exc, requests.ReadTimeout)
+            )
+            if attempt <= retries and (api not in NOT_IDEMPOTENT or never_sent):
                 _backoff(attempt)
                 continue
             raise WeChatNetworkError(None, str(exc), api=api) from exc
         if status >= 500:
             _log_call(account, api, method, started, t0, status, None, "server error", attempt)
-            if attempt <= retries:
+            if attempt <= retries and api not in NOT_IDEMPOTENT:
                 _backoff(attempt)
                 continue
             raise WeChatServerError(None, f"HTTP {status}", api=api, http_status=status)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 import threading
 import time
@@ -233,11 +234,15 @@ def _answer_via_redis(
     row.reply = reply_body or ""
     row.reply_content_type = XML_CONTENT_TYPE if reply_body else ""
     writer.log(row)
-    fastpath.store_reply(
-        account_id=account.pk, dedupe_key=key, status=outcome.status, body=reply_body or ""
-    )
     if outcome.status == InboundStatus.DEFERRED:
         _when_late_handler_finishes(account, message, outcome)
+    try:
+        fastpath.store_reply(
+            account_id=account.pk, dedupe_key=key, status=outcome.status, body=reply_body or ""
+        )
+    except redis.RedisError:
+        # The citizen still gets this answer; a retry would wait and get "success".
+        logger.warning("Redis lost the reply to %s", key, exc_info=True)
     return _reply_answer(reply_body)
 
 
@@ -402,11 +407,16 @@ _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
 
 
+_executor_pid: int | None = None
+
+
 def _get_executor() -> ThreadPoolExecutor:
-    global _executor
-    if _executor is None:
+    """The process's handler threads (made again after a fork: threads do not survive one)."""
+    global _executor, _executor_pid
+    if _executor is None or _executor_pid != os.getpid():
         with _executor_lock:
-            if _executor is None:
+            if _executor is None or _executor_pid != os.getpid():
+                _executor_pid = os.getpid()
                 _executor = ThreadPoolExecutor(
                     max_workers=max(1, settings.WECHAT_HANDLER_THREADS),
                     thread_name_prefix="wx-handler",

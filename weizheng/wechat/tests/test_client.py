@@ -204,3 +204,28 @@ def test_slow_handler_reply_arrives_as_customer_service_message(
         time.sleep(0.05)
     delivered = MockDelivered.objects.get(openid=citizen.openid, channel="custom")
     assert delivered.payload["text"]["content"] == "查询结果：驾驶证记分 0 分。"
+
+
+def test_a_message_send_that_timed_out_is_not_sent_again(mock_account, citizen, settings):
+    settings.WECHAT_HTTP_TIMEOUT_SECONDS = 0.3
+    settings.WECHAT_HTTP_RETRIES = 2
+    mock.user_sends_text(mock_account.app_id, citizen.openid, "你好")
+    get_access_token(mock_account)
+    mock.inject_fault(kind="latency", api="cgi-bin/message/custom/send", value=1.0, remaining=3)
+    with pytest.raises(WeChatNetworkError):
+        send_custom_message(
+            mock_account,
+            {"touser": citizen.openid, "msgtype": "text", "text": {"content": "只发一次"}},
+        )
+    assert ApiCall.objects.filter(api="message/custom/send").count() == 1
+
+
+def test_a_message_send_answered_5xx_is_not_sent_again(mock_account, citizen):
+    mock.user_sends_text(mock_account.app_id, citizen.openid, "你好")
+    get_access_token(mock_account)
+    mock.inject_fault(kind="http_500", api="cgi-bin/message/custom/send", remaining=1)
+    with pytest.raises(WeChatServerError):
+        send_custom_message(
+            mock_account, {"touser": citizen.openid, "msgtype": "text", "text": {"content": "x"}}
+        )
+    assert ApiCall.objects.filter(api="message/custom/send").count() == 1
