@@ -37,46 +37,33 @@ def scanned(ctx: HandlerContext) -> None:
     do_ensure_follower(account=ctx.account, openid=ctx.openid, at=_event_time(ctx))
 
 
-@router.observe("event:location", priority=10)
-def reported_location(ctx: HandlerContext) -> None:
+def _record_location(ctx: HandlerContext, source: str) -> None:
     message = ctx.message
     do_record_location(
         account=ctx.account,
         openid=ctx.openid,
         latitude=message.latitude,
         longitude=message.longitude,
-        precision=message.precision,
+        precision=getattr(message, "precision", None),
+        label=getattr(message, "label", ""),
         at=_event_time(ctx),
-        source=LocationSource.EVENT,
+        source=source,
     )
+
+
+@router.observe("event:location", priority=10)
+def reported_location(ctx: HandlerContext) -> None:
+    _record_location(ctx, LocationSource.EVENT)
 
 
 @router.observe("location", priority=10)
 def sent_location(ctx: HandlerContext) -> None:
-    message = ctx.message
-    do_record_location(
-        account=ctx.account,
-        openid=ctx.openid,
-        latitude=message.latitude,
-        longitude=message.longitude,
-        label=message.label,
-        at=_event_time(ctx),
-        source=LocationSource.MESSAGE,
-    )
+    _record_location(ctx, LocationSource.MESSAGE)
 
 
 @router.observe("event:location_select", priority=10)
 def chose_location(ctx: HandlerContext) -> None:
-    message = ctx.message
-    do_record_location(
-        account=ctx.account,
-        openid=ctx.openid,
-        latitude=message.latitude,
-        longitude=message.longitude,
-        label=message.label,
-        at=_event_time(ctx),
-        source=LocationSource.MENU,
-    )
+    _record_location(ctx, LocationSource.MENU)
 
 
 @router.guard
