@@ -8,6 +8,7 @@ a reason and writes nothing but a counter; nothing here may become a 500, becaus
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import os
@@ -126,8 +127,21 @@ def answer_check(account: OfficialAccount, params) -> Answer:
 
 
 # --- POST: a message or event -------------------------------------------------------------------
+_deadline: contextvars.ContextVar[float] = contextvars.ContextVar("wx_deadline")
+
+
+def _remaining() -> float:
+    """Seconds left of this request's budget, counted from its arrival (claim, handlers and a
+    retry's wait all share it, so the answer leaves within ~4.5 s whatever was slow)."""
+    deadline = _deadline.get(None)
+    if deadline is None:
+        return settings.WECHAT_REPLY_BUDGET_SECONDS
+    return max(0.05, deadline - time.monotonic())
+
+
 def answer_message(account: OfficialAccount, params, body: bytes) -> Answer:
     """Answer one callback POST. Never raises for bad input: refusals are 4xx answers."""
+    token = _deadline.set(time.monotonic() + settings.WECHAT_REPLY_BUDGET_SECONDS)
     try:
         return _answer_message(account, params, body)
     except Refused as exc:
@@ -136,6 +150,8 @@ def answer_message(account: OfficialAccount, params, body: bytes) -> Answer:
     except ProtocolError as exc:
         record_rejection(account, exc.reason)
         return Answer(exc.status, exc.reason.encode(), reason=exc.reason)
+    finally:
+        _deadline.reset(token)
 
 
 def _answer_message(account: OfficialAccount, params, body: bytes) -> Answer:
@@ -220,9 +236,7 @@ def _answer_via_redis(
     if verdict == fastpath.REPLAYED_NONCE:
         raise Refused(403, "replayed_nonce")
     if verdict == fastpath.RETRY:
-        stored = fastpath.wait_for_reply(
-            account_id=account.pk, dedupe_key=key, budget=settings.WECHAT_REPLY_BUDGET_SECONDS
-        )
+        stored = fastpath.wait_for_reply(account_id=account.pk, dedupe_key=key, budget=_remaining())
         if stored is None or stored[0] != InboundStatus.REPLIED or not stored[1]:
             return Answer(200, b"success")
         return Answer(200, stored[1].encode("utf-8"), XML_CONTENT_TYPE)
@@ -307,7 +321,7 @@ def claim(account: OfficialAccount, message, ts: int, nonce: str, digest: str) -
     key = message.dedupe_key()
     new = _new_claim(account, message, ts, nonce, digest)
     if settings.WECHAT_GROUP_COMMIT:
-        row_id = writer.claim(new)
+        row_id = writer.claim(new, timeout=_remaining())
     else:
         row_id = _claim_alone(new)
     if row_id is not None:
@@ -374,7 +388,7 @@ def answer_retry(row_id: int) -> Answer | None:
 
     None means the first attempt was orphaned and this retry has taken the message over.
     """
-    deadline = time.monotonic() + settings.WECHAT_REPLY_BUDGET_SECONDS
+    deadline = time.monotonic() + _remaining()
     while True:
         status, reply, content_type, received_at = (
             InboundMessage.objects.filter(pk=row_id)
@@ -467,7 +481,7 @@ def run_handlers(account: OfficialAccount, message, inbound_id: int | None) -> O
             xml = _run_inline(account, message, inbound_id)
         else:
             future = _get_executor().submit(_dispatch_to_xml, account, message, inbound_id)
-            xml, _reply = future.result(timeout=settings.WECHAT_REPLY_BUDGET_SECONDS)
+            xml, _reply = future.result(timeout=_remaining())
     except FutureTimeout:
         return Outcome(InboundStatus.DEFERRED, None, future)
     except Exception:

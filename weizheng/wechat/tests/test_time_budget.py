@@ -85,3 +85,37 @@ def test_a_retry_of_a_deferred_message_gets_success_and_nothing_runs_twice(
     assert first.content == retry.content == b"success"
     time.sleep(0.6)
     assert runs == [1]
+
+
+def test_the_budget_counts_from_arrival_not_from_the_handler(
+    plain_account, clean_router, settings, monkeypatch
+):
+    """A slow claim (a busy database) leaves less time for the handler: the answer still leaves
+    within the budget."""
+    from weizheng.wechat import claims
+
+    settings.WECHAT_REPLY_BUDGET_SECONDS = 0.5
+    monkeypatch.setattr("weizheng.wechat.tasks.send_custom_message", lambda account, payload: None)
+    real_claim = claims.writer.claim
+
+    def slow_claim(claim, *, timeout=4.0):
+        time.sleep(0.35)
+        return real_claim(claim, timeout=timeout)
+
+    monkeypatch.setattr(claims.writer, "claim", slow_claim)
+
+    @clean_router.on("text")
+    def medium(ctx):
+        time.sleep(0.3)  # within the budget alone, not after the slow claim
+        return TextReply(content="慢一点")
+
+    started = time.monotonic()
+    response = post_to_callback(
+        Client(), plain_account, text_xml(plain_account, "oBUDGET0000000000000000000001", "x")
+    )
+    assert response.content == b"success"
+    assert time.monotonic() - started < 0.65
+    # Let the late reply go out before the test database is torn down.
+    assert wait_for(
+        lambda: InboundMessage.objects.get().reply == "(sent as customer-service message)"
+    )
