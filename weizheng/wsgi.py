@@ -3,7 +3,9 @@ import sys
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weizheng.settings.dev")
+# Production unless told otherwise: a server started without configuration must not run the
+# development profile (DEBUG, the mock platform). `make demo` sets weizheng.settings.dev.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weizheng.settings.production")
 
 django_application = get_wsgi_application()
 

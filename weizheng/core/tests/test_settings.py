@@ -52,3 +52,17 @@ def test_production_does_not_mount_the_mock_platform():
     result = run_with_production_settings(code.replace("\n", "\n"), **SECRETS)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["absent", "callback"]
+
+
+def test_the_wsgi_entry_point_defaults_to_production():
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("WEIZHENG_", "DJANGO_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", "import weizheng.wsgi"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "WEIZHENG_SECRET_KEY" in result.stderr
