@@ -99,3 +99,23 @@ def test_a_department_administrator_edits_their_own_account(world, client):
     police.refresh_from_db()
     assert police.name == "平安市公安局交警支队"
     assert AuditLog.objects.get(action="wechat.account.update").actor == world["alice"]
+
+
+def test_the_audit_log_shows_a_department_only_its_accounts(world, client):
+    from weizheng.core.actions import do_audit
+
+    do_audit(action="test.police", account=world["police"], detail={"note": "公安"})
+    do_audit(action="test.water", account=world["water"], detail={"note": "水务"})
+    client.force_login(world["alice"])  # administrator of the police department
+    page = client.get("/admin/core/auditlog/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "test.police" in body and "test.water" not in body
+    water_entry = AuditLog.objects.get(action="test.water")
+    assert client.get(f"/admin/core/auditlog/{water_entry.pk}/change/").status_code in (
+        302,
+        403,
+        404,
+    )
+    client.force_login(world["bob"])  # an editor: no audit.view
+    assert client.get("/admin/core/auditlog/").status_code == 403
