@@ -9,17 +9,20 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import quote, urlsplit
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from weizheng.core.errors import AppError
 
-from . import actions, callbacks, selectors
+from . import actions, callbacks, errors, selectors
 from .errors import WeChatError
-from .models import MockApp, MockDelivered, MockFault, MockUser
+from .models import MockApp, MockDelivered, MockFault, MockQrCode, MockUser
+from .views import browser_cookie_name
 
 
 def _json(data: Any, status: int = 200) -> JsonResponse:
@@ -301,18 +304,25 @@ def user_action(request: HttpRequest, appid: str, openid: str, action: str) -> A
 @control(["GET"])
 def delivered(request: HttpRequest, appid: str) -> Any:
     """What users received (custom, template, mass, preview, passive), oldest first;
-    ?openid= &since_id= &channel= narrow it."""
+    ?openid= &since_id= &channel= narrow it; ?tail=N keeps only the newest N."""
     app = _app(appid)
     try:
         since_id = int(request.GET.get("since_id") or 0)
     except ValueError as exc:
         raise AppError("invalid_field", "since_id must be a number.") from exc
+    try:
+        tail = int(request.GET.get("tail") or 0)
+    except ValueError as exc:
+        raise AppError("invalid_field", "tail must be a number.") from exc
     items = selectors.deliveries(
         app,
         openid=request.GET.get("openid", ""),
         since_id=since_id,
         channel=request.GET.get("channel", ""),
     )
+    if tail > 0:
+        # The newest `tail` items, still oldest first (a chat's history on opening it).
+        return [delivered_json(d) for d in reversed(items.order_by("-id")[: min(tail, 1000)])]
     return [delivered_json(d) for d in items[:1000]]
 
 
@@ -367,3 +377,85 @@ def media_download(request: HttpRequest, media_id: str) -> Any:
     if media is None:
         raise AppError("unknown_media", "No such media.", status=404)
     return HttpResponse(bytes(media.content), content_type=media.content_type)
+
+
+# --- What the phone simulator reads -----------------------------------------------------------
+def qr_json(qr: MockQrCode, base_url: str) -> dict[str, Any]:
+    return {
+        "ticket": qr.ticket,
+        "url": qr.url,
+        "action_name": qr.action_name,
+        "scene": qr.scene,
+        "scene_id": qr.scene_id,
+        "scene_str": qr.scene_str,
+        "is_permanent": qr.is_permanent,
+        "expire_seconds": qr.expire_seconds,
+        "created_at": _iso(qr.created_at),
+        "image_url": f"{base_url}/cgi-bin/showqrcode?ticket={quote(qr.ticket, safe='')}",
+    }
+
+
+@control(["GET"])
+def qrcodes(request: HttpRequest, appid: str) -> Any:
+    """The app's QR codes that can still be scanned, newest first (at most 200)."""
+    app = _app(appid)
+    base = _base_url(request)
+    live = (qr for qr in app.qrcodes.order_by("-id") if selectors.get_qrcode(qr.ticket))
+    found: list[dict[str, Any]] = []
+    for qr in live:
+        found.append(qr_json(qr, base))
+        if len(found) == 200:
+            break
+    return found
+
+
+@control(["GET"])
+def menu(request: HttpRequest, appid: str) -> Any:
+    """The menu as WeChat shows it: to ?openid= (the newest matching conditional menu, else the
+    default), or the default menu. {"button": []} when the app has none."""
+    app = _app(appid)
+    openid = request.GET.get("openid", "")
+    if not openid:
+        default = selectors.default_menu(app)
+        return {"button": default.buttons if default else []}
+    user = selectors.get_user(app, openid)
+    if user is None:
+        raise AppError("unknown_user", f"No user {openid} for this app.", status=404)
+    try:
+        return {"button": selectors.menu_for_user(app, user)}
+    except WeChatError as exc:  # 46003: no menu at all
+        if exc.errcode != errors.MENU_NO_EXIST:
+            raise
+        return {"button": []}
+
+
+def _refuse_browse(message: str, status: int = 400) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+@xframe_options_exempt  # opened inside the simulator's phone frame (another port in the demo)
+@require_http_methods(["GET"])
+def browse(request: HttpRequest) -> HttpResponse:
+    """WeChat's in-app browser: ?appid= &openid= &url=. Remembers the user on the mock's origin
+    (a cookie read by the authorise page) and opens the URL."""
+    appid = request.GET.get("appid", "")
+    openid = request.GET.get("openid", "")
+    url = request.GET.get("url", "")
+    app = selectors.get_app(appid)
+    if app is None:
+        return _refuse_browse(f"No mock app has the AppID {appid}.", status=404)
+    if selectors.get_user(app, openid) is None:
+        return _refuse_browse(f"No user {openid} for this app.", status=404)
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        return _refuse_browse("The url must be an absolute http(s) address.")
+    response = HttpResponseRedirect(url)
+    mount = reverse("wechat_mock:oauth-authorize").rsplit("connect/", 1)[0]
+    response.set_cookie(
+        browser_cookie_name(app.appid),
+        openid,
+        max_age=24 * 3600,
+        path=mount,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response

@@ -23,6 +23,9 @@ urlpatterns = [
         control_views.user_action,
         name="control-user-action",
     ),
+    path("_control/apps/<str:appid>/qrcodes", control_views.qrcodes, name="control-qrcodes"),
+    path("_control/apps/<str:appid>/menu", control_views.menu, name="control-menu"),
+    path("_control/browse", control_views.browse, name="control-browse"),
     path("_control/apps/<str:appid>/delivered", control_views.delivered, name="control-delivered"),
     path(
         "_control/apps/<str:appid>/callbacks",

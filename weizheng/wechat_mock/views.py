@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
 from . import actions, errors, selectors
@@ -464,6 +465,12 @@ def sns_auth(request: HttpRequest, app: None, body: dict[str, Any]) -> dict[str,
 OAUTH_SCOPES = ("snsapi_base", "snsapi_userinfo")
 
 
+def browser_cookie_name(appid: str) -> str:
+    """The cookie naming who is on the simulated phone (set by /_control/browse): the authorise
+    page uses it as WeChat's in-app browser knows its user."""
+    return f"wxmock_browser_{appid}"
+
+
 def _authorize_error(request: HttpRequest, code: int, message: str) -> HttpResponse:
     return render(
         request,
@@ -480,10 +487,12 @@ def _with_query(url: str, params: dict[str, str]) -> str:
 
 
 @csrf_exempt  # WeChat's own page, posted back to itself; there is no session to protect.
+@xframe_options_exempt  # H5 pages open inside the simulator's phone frame (another port in dev)
 def oauth_authorize(request: HttpRequest) -> HttpResponse:
-    """/connect/oauth2/authorize: choose a simulated user (or take ?openid=), then redirect to
-    redirect_uri?code=CODE&state=STATE. snsapi_base with an openid redirects at once, as WeChat
-    does silently; snsapi_userinfo asks for consent first ("deny" sends only the state)."""
+    """/connect/oauth2/authorize: choose a simulated user (or take ?openid=, or the user the
+    simulator's in-app browser is for), then redirect to redirect_uri?code=CODE&state=STATE.
+    snsapi_base with a known user redirects at once, as WeChat does silently; snsapi_userinfo
+    asks for consent first ("deny" sends only the state)."""
     params = request.POST if request.method == "POST" else request.GET
     appid = params.get("appid", "")
     redirect_uri = params.get("redirect_uri", "")
@@ -507,7 +516,7 @@ def oauth_authorize(request: HttpRequest) -> HttpResponse:
         return _authorize_error(request, 10010, "scope 参数错误")
     if scope not in OAUTH_SCOPES:
         return _authorize_error(request, 10005, "此公众号并没有这些 scope 的权限")
-    openid = params.get("openid", "")
+    openid = params.get("openid", "") or request.COOKIES.get(browser_cookie_name(app.appid), "")
     user = selectors.get_user(app, openid)
     if request.method == "POST":
         if params.get("decision") == "deny":
