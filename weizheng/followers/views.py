@@ -1,0 +1,73 @@
+"""Citizen H5 pages of the followers app (opened from the account's menu inside WeChat)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from weizheng.core.actions import do_audit
+from weizheng.wechat.oauth import citizen_page
+
+from .h5_selectors import follower_for_citizen, mask_openid
+
+# WeChat's subscribe_scene values (user/info), as a citizen would name them.
+FOLLOW_SOURCES = {
+    "ADD_SCENE_SEARCH": _("Search"),
+    "ADD_SCENE_ACCOUNT_MIGRATION": _("Account migration"),
+    "ADD_SCENE_PROFILE_CARD": _("Shared profile card"),
+    "ADD_SCENE_QR_CODE": _("QR code"),
+    "ADD_SCENE_PROFILE_LINK": _("Link in an article"),
+    "ADD_SCENE_PROFILE_ITEM": _("Account profile page"),
+    "ADD_SCENE_PAID": _("Paid follow"),
+    "ADD_SCENE_WECHAT_ADVERTISEMENT": _("WeChat advertisement"),
+    "ADD_SCENE_REPRINT": _("Reprinted article"),
+    "ADD_SCENE_LIVESTREAM": _("Live stream"),
+    "ADD_SCENE_CHANNELS": _("Channels"),
+    "ADD_SCENE_OTHERS": _("Other"),
+}
+LANGUAGES = {
+    "zh_CN": _("Simplified Chinese"),
+    "zh_TW": _("Traditional Chinese"),
+    "en": _("English"),
+}
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@citizen_page
+def me(request: HttpRequest) -> HttpResponse:
+    """我的信息: what the account holds on the citizen looking at it. Each view is audited."""
+    account = request.account  # type: ignore[attr-defined]
+    openid: str = request.citizen_openid  # type: ignore[attr-defined]
+    follower = follower_for_citizen(account=account, openid=openid)
+    masked = mask_openid(openid)
+    # Reading personal data is itself audited (the read is the action).
+    with transaction.atomic():
+        do_audit(
+            action="followers.h5.view_own_data",
+            actor_label="citizen",
+            account=account,
+            target=follower,
+            detail={"openid": masked, "held": follower is not None},
+            ip_address=_client_ip(request),
+        )
+    context = {
+        "account": account,
+        "follower": follower,
+        "masked_openid": masked,
+        "openid_tail": openid[-4:],
+        "tags": sorted(t.name for t in follower.tags.all()) if follower else [],
+        "follow_source": (
+            FOLLOW_SOURCES.get(follower.subscribe_source, follower.subscribe_source)
+            if follower
+            else ""
+        ),
+        "language": LANGUAGES.get(follower.language, follower.language) if follower else "",
+    }
+    response = render(request, "followers/h5/me.html", context)
+    response["Cache-Control"] = "no-store"  # personal data: never from a shared cache
+    return response
