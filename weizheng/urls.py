@@ -7,6 +7,13 @@ from weizheng.wechat import views as wechat_views
 
 urlpatterns = [
     path("wx/<slug:slug>/", wechat_views.callback, name="wechat-callback"),
+    path("office/", include("weizheng.staff.urls")),
+    # Each app's back-office pages about one account (navigation: weizheng/staff/navigation.py).
+    *(
+        path(f"office/accounts/<int:account_id>/{app}/", include(f"weizheng.{app}.staff_urls"))
+        for app in ("followers", "menus", "replies")
+    ),
+    path("h5/<slug:account_slug>/", include("weizheng.followers.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -14,4 +21,7 @@ urlpatterns = [
 
 if settings.WECHAT_MOCK_ENABLED:
     # The mock WeChat platform (dev, demo, tests). Production settings refuse to enable it.
-    urlpatterns += [path("wxmock/", include("weizheng.wechat_mock.urls"))]
+    urlpatterns += [
+        path("wxmock/", include("weizheng.wechat_mock.urls")),
+        path("simulator/", include("weizheng.simulator.urls")),
+    ]

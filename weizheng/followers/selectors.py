@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from weizheng.wechat.models import InboundMessage, OfficialAccount
@@ -88,3 +90,43 @@ def is_blacklisted(*, account_id: int, openid: str) -> bool:
 
 def forget_blacklist(account_id: int) -> None:
     _blacklists.pop(account_id, None)
+
+
+def followers_for_staff(
+    *, account: OfficialAccount, query: str = "", state: str = "", tag_id: int | None = None
+) -> QuerySet[Follower]:
+    """The account's followers for the back-office list, newest follow first.
+
+    `state`: "following", "left" or "blacklisted"; `query` matches an OpenID or the remark."""
+    followers = Follower.objects.filter(account=account).prefetch_related("tags")
+    if state == "following":
+        followers = followers.filter(is_subscribed=True)
+    elif state == "left":
+        followers = followers.filter(is_subscribed=False, subscribe_count__gt=0)
+    elif state == "blacklisted":
+        followers = followers.filter(is_blacklisted=True)
+    if query:
+        followers = followers.filter(Q(openid__icontains=query) | Q(remark__icontains=query))
+    if tag_id is not None:
+        followers = followers.filter(tags__pk=tag_id)
+    return followers.order_by("-last_subscribed_at", "-pk")
+
+
+def access_follower(*, account: OfficialAccount, follower_id: Any) -> Follower:
+    """A follower of this account (404 for any other id, so ids of other accounts say nothing)."""
+    follower = Follower.objects.filter(account=account, pk=follower_id).first()
+    if follower is None:
+        raise Http404("No such follower.")
+    return follower
+
+
+def timeline_summary(message: InboundMessage) -> str:
+    """One line a clerk can read: what the follower said or did."""
+    fields = message.fields or {}
+    for name in ("content", "recognition", "label", "poiname", "title", "url", "scene", "key"):
+        value = fields.get(name)
+        if value:
+            return str(value)[:200]
+    if fields.get("latitude") is not None:
+        return f"{fields.get('latitude')}, {fields.get('longitude')}"
+    return message.event_key

@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "weizheng.core",
     "weizheng.staff",
     "weizheng.wechat",
@@ -67,8 +71,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (TOTP).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers locked-out logins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "weizheng.urls"
@@ -171,6 +179,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username/IP before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock a username (from any address) after this many failed logins, for this long.
+AXES_FAILURE_LIMIT = env_int("WEIZHENG_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_float("WEIZHENG_LOGIN_COOLOFF_HOURS", 0.5)
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address", "user_agent"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
+AXES_VERBOSE = False
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:home"
+# The TOTP issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = env("WEIZHENG_OTP_ISSUER", "微政 Weizheng")
+# Staff must pass TOTP to use the back office; the demo and tests may turn it off.
+STAFF_REQUIRE_TOTP = env_bool("WEIZHENG_STAFF_REQUIRE_TOTP", True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("WEIZHENG_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

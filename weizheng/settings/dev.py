@@ -23,4 +23,4 @@ STORAGES = {
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
 CSRF_COOKIE_SECURE = False
 
-INSTALLED_APPS = [*INSTALLED_APPS, "weizheng.wechat_mock"]  # noqa: F405
+INSTALLED_APPS = [*INSTALLED_APPS, "weizheng.wechat_mock", "weizheng.simulator"]  # noqa: F405

@@ -11,9 +11,22 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not shared-cache memory: handler threads and concurrency tests need SQLite's real
     # locking (WAL, busy timeout), which shared-cache in-memory databases do not honour.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-weizheng.sqlite3")}
+    # One file per test process, so several runs on one machine (a developer's and CI's) never
+    # share it; Django deletes it when the run ends.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get(
+            "WEIZHENG_TEST_DB", str(VAR_DIR / f"test-weizheng-{os.getpid()}.sqlite3")
+        )
+    }
 WECHAT_HTTP_RETRIES = 1
 WECHAT_HTTP_BACKOFF_SECONDS = 0.01
 # Handler threads close their connection after each message, so no connection outlives a test
 # (PostgreSQL refuses to drop a test database that still has sessions).
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Likewise one PostgreSQL test database per test process.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get(
+            "WEIZHENG_TEST_DB", f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
+        )
+    }

@@ -6,3 +6,11 @@ class StaffConfig(AppConfig):
     name = "weizheng.staff"
     label = "staff"
     verbose_name = _("Staff")
+
+    def ready(self) -> None:
+        from django.contrib import admin
+
+        from .admin_site import OfficeAdminSite
+
+        # The admin keeps its registrations; only who may enter changes (second factor).
+        admin.site.__class__ = OfficeAdminSite

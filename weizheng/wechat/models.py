@@ -72,6 +72,14 @@ class OfficialAccount(models.Model):
             "https://api.weixin.qq.com for real WeChat; the mock platform's URL in development."
         ),
     )
+    # WeChat only opens menu links on the domains registered for the account (JS interface
+    # safe domains); the menu editor refuses others before any API call. Empty: any domain.
+    menu_url_domains = models.JSONField(
+        _("menu link domains"),
+        default=list,
+        blank=True,
+        help_text=_("Host names menu links may point to, e.g. gaj.pingan.gov.cn. Empty: any."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

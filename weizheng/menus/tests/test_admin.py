@@ -11,6 +11,7 @@ from weizheng.core.models import AuditLog
 from weizheng.menus.actions import do_record_click, do_save_menu
 from weizheng.menus.demo import police_demo_structure
 from weizheng.menus.models import Menu, MenuButton, MenuStatus
+from weizheng.staff.testing import login_staff
 from weizheng.wechat.models import ApiCall
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +23,7 @@ CHANGELIST = "/admin/menus/menu/"
 def admin_client(django_user_model):
     user = django_user_model.objects.create_superuser("admin", password="x")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
+    login_staff(client, user)
     return client
 
 

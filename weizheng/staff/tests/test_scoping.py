@@ -8,6 +8,7 @@ from conftest import make_account
 from weizheng.core.models import AuditLog
 from weizheng.staff.models import Department, Membership, Role
 from weizheng.staff.selectors import access_account, accounts_for
+from weizheng.staff.testing import login_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def test_access_hides_other_accounts_and_refuses_missing_permissions(world):
 
 def test_a_clerk_cannot_see_or_edit_another_departments_account_in_the_back_office(world, client):
     police = world["police"]
-    client.force_login(world["bob"])
+    login_staff(client, world["bob"])
     listing = client.get("/admin/wechat/officialaccount/")
     assert "平安市公安局" not in listing.content.decode()
     page = client.get(f"/admin/wechat/officialaccount/{police.pk}/change/")
@@ -79,7 +80,7 @@ def test_a_clerk_cannot_see_or_edit_another_departments_account_in_the_back_offi
 
 def test_a_department_administrator_edits_their_own_account(world, client):
     police = world["police"]
-    client.force_login(world["alice"])
+    login_staff(client, world["alice"])
     response = client.post(
         f"/admin/wechat/officialaccount/{police.pk}/change/",
         {
@@ -106,7 +107,7 @@ def test_the_audit_log_shows_a_department_only_its_accounts(world, client):
 
     do_audit(action="test.police", account=world["police"], detail={"note": "公安"})
     do_audit(action="test.water", account=world["water"], detail={"note": "水务"})
-    client.force_login(world["alice"])  # administrator of the police department
+    login_staff(client, world["alice"])  # administrator of the police department
     page = client.get("/admin/core/auditlog/")
     assert page.status_code == 200
     body = page.content.decode()
@@ -117,5 +118,5 @@ def test_the_audit_log_shows_a_department_only_its_accounts(world, client):
         403,
         404,
     )
-    client.force_login(world["bob"])  # an editor: no audit.view
+    login_staff(client, world["bob"])  # an editor: no audit.view
     assert client.get("/admin/core/auditlog/").status_code == 403

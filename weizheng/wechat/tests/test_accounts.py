@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from weizheng.core.models import AuditLog
+from weizheng.staff.testing import login_staff
 from weizheng.wechat.models import OfficialAccount
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +91,7 @@ def admin_client(client):
     user = get_user_model().objects.create_superuser(
         "admin", "admin@example.gov.cn", "pw-123456-admin"
     )
-    client.force_login(user)
+    login_staff(client, user)
     return client
 
 

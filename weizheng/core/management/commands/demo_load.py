@@ -118,6 +118,7 @@ class Command(BaseCommand):
                     message_mode=account.message_mode,
                 )
 
+            _ensure_demo_authenticator(staff)
             _load_replies()
             _load_departments()
 
@@ -245,6 +246,19 @@ DEPARTMENTS = [
     ("投洽会组委会", ["expo", "expo-en"], [("expo_admin", "administrator")]),
 ]
 CLERK_PASSWORD = "weizheng-clerk"  # noqa: S105 - printed for the demo on purpose
+# Every demo login has an authenticator with this key (base32 JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP):
+# the sign-in page of a DEBUG deployment shows its current code, so the demo needs no phone.
+DEMO_TOTP_KEY = "48656c6c6f21deadbeef48656c6c6f21deadbeef"
+DEMO_DEVICE_NAME = "demo"
+
+
+def _ensure_demo_authenticator(user: Any) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(
+            user=user, name=DEMO_DEVICE_NAME, key=DEMO_TOTP_KEY, confirmed=True
+        )
 
 
 def _load_departments() -> None:
@@ -261,3 +275,4 @@ def _load_departments() -> None:
                     username, f"{username}@pingan.gov.cn", CLERK_PASSWORD, is_staff=True
                 )
             Membership.objects.get_or_create(user=clerk, department=department, role=role)
+            _ensure_demo_authenticator(clerk)

@@ -1,0 +1,13 @@
+"""Back-office pages of the followers app, under /office/accounts/<account_id>/followers/."""
+
+from django.urls import path
+
+from . import staff_views
+
+app_name = "office-followers"
+
+urlpatterns = [
+    path("", staff_views.follower_list, name="index"),
+    path("<int:follower_id>/", staff_views.follower_detail, name="detail"),
+    path("<int:follower_id>/blacklist/", staff_views.follower_blacklist, name="blacklist"),
+]

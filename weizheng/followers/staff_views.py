@@ -1,0 +1,142 @@
+"""Back-office pages of the followers app. Follower records are personal data: every page that
+shows them writes an audit row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from weizheng.core.actions import do_audit
+from weizheng.staff.decorators import account_page
+from weizheng.staff.selectors import can
+
+from . import actions, selectors
+from .models import FollowerTag
+
+STATES = [
+    ("", gettext_lazy("All")),
+    ("following", gettext_lazy("Following")),
+    ("left", gettext_lazy("Unfollowed")),
+    ("blacklisted", gettext_lazy("Blacklisted")),
+]
+
+
+class FollowerFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("OpenID or remark"), required=False, max_length=64)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False, choices=STATES)
+    tag = forms.TypedChoiceField(
+        label=gettext_lazy("Tag"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args: Any, account: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].choices = [("", _("Any tag"))] + [
+            (t.pk, t.name) for t in FollowerTag.objects.filter(account=account).order_by("name")
+        ]
+
+
+class BlacklistForm(forms.Form):
+    is_blacklisted = forms.BooleanField(required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=200)
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@account_page("followers.view")
+def follower_list(request: HttpRequest, account: Any) -> HttpResponse:
+    form = FollowerFilterForm(request.GET or None, account=account)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {"query": data["q"], "state": data["state"], "tag_id": data["tag"]}
+    followers = selectors.followers_for_staff(account=account, **filters)
+    page = Paginator(followers, 50).get_page(request.GET.get("page"))
+    do_audit(
+        action="followers.list",
+        actor=request.user,
+        account=account,
+        detail={k: v for k, v in filters.items() if v} | {"page": page.number},
+        ip_address=_ip(request),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "followers/staff/list.html",
+        {
+            "account": account,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "counts": selectors.follower_counts(account=account),
+        },
+    )
+
+
+@account_page("followers.view")
+def follower_detail(request: HttpRequest, account: Any, follower_id: int) -> HttpResponse:
+    follower = selectors.access_follower(account=account, follower_id=follower_id)
+    do_audit(
+        action="followers.view",
+        actor=request.user,
+        account=account,
+        target=follower,
+        detail={"openid": follower.openid},
+        ip_address=_ip(request),
+    )
+    timeline = [
+        {"message": m, "summary": selectors.timeline_summary(m)}
+        for m in selectors.follower_timeline(account=account, openid=follower.openid)
+    ]
+    last_window = selectors.last_window_interaction(account=account, openid=follower.openid)
+    window_closes = last_window + selectors.SERVICE_WINDOW if last_window else None
+    return render(
+        request,
+        "followers/staff/detail.html",
+        {
+            "account": account,
+            "follower": follower,
+            "timeline": timeline,
+            "locations": follower.locations.order_by("-recorded_at")[:20],
+            "window_open": window_closes is not None and window_closes > timezone.now(),
+            "window_closes": window_closes,
+            "may_manage": can(request.user, "followers.manage", account),
+        },
+    )
+
+
+@require_POST
+@account_page("followers.view")
+def follower_blacklist(request: HttpRequest, account: Any, follower_id: int) -> HttpResponse:
+    if not can(request.user, "followers.manage", account):
+        raise PermissionDenied(_("Your roles do not allow managing followers of this account."))
+    follower = selectors.access_follower(account=account, follower_id=follower_id)
+    form = BlacklistForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The blacklist change was not understood."))
+    else:
+        actions.do_set_blacklisted(
+            follower=follower,
+            is_blacklisted=form.cleaned_data["is_blacklisted"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            request,
+            _("Blacklisted: their messages are logged and not answered.")
+            if follower.is_blacklisted
+            else _("Removed from the blacklist."),
+        )
+    return redirect("office-followers:detail", account_id=account.pk, follower_id=follower.pk)

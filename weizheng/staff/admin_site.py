@@ -1,0 +1,20 @@
+"""Django's admin (platform operators' tool) behind the same sign-in and second factor."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from .decorators import is_verified
+
+
+class OfficeAdminSite(admin.AdminSite):
+    def has_permission(self, request: HttpRequest) -> bool:
+        return super().has_permission(request) and is_verified(request)
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        next_url = request.GET.get("next") or reverse("admin:index")
+        return HttpResponseRedirect(f"{reverse('staff:login')}?{urlencode({'next': next_url})}")

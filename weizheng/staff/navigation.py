@@ -1,0 +1,89 @@
+"""The back office's one navigation. Each module adds its pages here (see CONTRIBUTING.md):
+an entry is shown to a staff member only when one of their roles grants its permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    label: str | Promise
+    url_name: str
+    permission: str | None = None  # None: every staff member
+
+
+@dataclass(frozen=True)
+class Section:
+    label: str | Promise
+    entries: tuple[Entry, ...]
+
+
+# Pages about one official account: the URL takes account_id. Modules to come (content,
+# broadcasts, online services, payments, 问政, alerts, tips, analytics) add their sections here.
+ACCOUNT_SECTIONS: tuple[Section, ...] = (
+    Section(
+        _("Channel"),
+        (
+            Entry("overview", _("Overview"), "staff:account", "account.view"),
+            Entry("followers", _("Followers"), "office-followers:index", "followers.view"),
+            Entry("menus", _("Menus"), "office-menus:index", "menu.edit"),
+            Entry("replies", _("Auto-replies"), "office-replies:index", "replies.edit"),
+            Entry("audit", _("Audit log"), "staff:account-audit", "audit.view"),
+        ),
+    ),
+)
+
+# Pages across accounts.
+GLOBAL_ENTRIES: tuple[Entry, ...] = (
+    Entry("home", _("Dashboard"), "staff:home"),
+    Entry("audit-all", _("Audit log"), "staff:audit", "audit.view"),
+    Entry("security", _("Two-factor sign-in"), "staff:security"),
+)
+
+
+def _url(url_name: str, **kwargs: Any) -> str | None:
+    try:
+        return reverse(url_name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def account_navigation(
+    *, permissions: frozenset[str], account_id: int, current: str
+) -> list[dict[str, Any]]:
+    """The account's sections with the entries this staff member may use."""
+    sections = []
+    for section in ACCOUNT_SECTIONS:
+        items = []
+        for entry in section.entries:
+            if entry.permission and entry.permission not in permissions:
+                continue
+            url = _url(entry.url_name, account_id=account_id)
+            if url is None:
+                continue
+            items.append(
+                {"key": entry.key, "label": entry.label, "url": url, "active": current == url}
+            )
+        if items:
+            sections.append({"label": section.label, "items": items})
+    return sections
+
+
+def global_navigation(*, any_permissions: frozenset[str], current: str) -> list[dict[str, Any]]:
+    items = []
+    for entry in GLOBAL_ENTRIES:
+        if entry.permission and entry.permission not in any_permissions:
+            continue
+        url = _url(entry.url_name)
+        if url is not None:
+            items.append(
+                {"key": entry.key, "label": entry.label, "url": url, "active": current == url}
+            )
+    return items
