@@ -373,3 +373,27 @@ def do_record_click(*, account: OfficialAccount, key: str, at: datetime) -> None
             MenuClick.objects.create(account=account, key=key, day=day, count=1)
     except IntegrityError:
         rows.update(count=F("count") + 1)
+
+
+def do_delete_draft(*, menu: Menu, actor: Any, actor_label: str = "") -> None:
+    """Delete a draft menu and its buttons. A published menu is taken off WeChat first
+    (do_delete_published): deleting its record would leave WeChat showing a menu nobody can see
+    here."""
+    not_draft = AppError(
+        "menu_not_draft",
+        str(_("Only a draft menu can be deleted; take the published menus off WeChat first.")),
+    )
+    if menu.status != MenuStatus.DRAFT:
+        raise not_draft
+    with transaction.atomic():
+        # Published meanwhile? Then it stays.
+        deleted, _counts = Menu.objects.filter(pk=menu.pk, status=MenuStatus.DRAFT).delete()
+        if not deleted:
+            raise not_draft
+        do_audit(
+            action="menus.delete_draft",
+            actor=actor,
+            actor_label=actor_label,
+            account=menu.account,
+            detail={"menu": menu.pk, "name": menu.name},
+        )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
+from django.http import Http404
 from django.utils import timezone
 
+from weizheng.followers.models import FollowerTag
 from weizheng.wechat.models import OfficialAccount
 
 from .models import PLATFORM_TO_WECHAT, ButtonType, Menu, MenuButton, MenuClick, MenuStatus
@@ -89,3 +92,77 @@ def click_counts(
         rows = rows.filter(day__lte=until)
     totals = rows.values("key").annotate(total=Sum("count")).order_by("-total", "key")
     return {row["key"]: int(row["total"]) for row in totals}
+
+
+def access_menu(*, account: OfficialAccount, menu_id: Any) -> Menu:
+    """A menu of `account`; 404 for another account's menu or none, so nothing tells a clerk
+    that it exists."""
+    menu = Menu.objects.select_related("tag").filter(account=account, pk=menu_id).first()
+    if menu is None:
+        raise Http404("No such menu.")
+    return menu
+
+
+def menus_of(*, account: OfficialAccount) -> list[Menu]:
+    """The account's menus for the back-office list: published before drafts, the default menus
+    before conditional ones, the latest change first."""
+    return list(
+        Menu.objects.filter(account=account)
+        .select_related("tag")
+        .order_by("-status", "is_conditional", "-updated_at", "-pk")
+    )
+
+
+def menu_tags(*, account: OfficialAccount) -> QuerySet[FollowerTag]:
+    """The tags a conditional menu may name: only those WeChat knows (with a tag ID)."""
+    return FollowerTag.objects.filter(account=account, wechat_id__isnull=False).order_by("name")
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonClicks:
+    """A keyed button of a published menu and its presses over two periods."""
+
+    menu: Menu
+    path: str
+    key: str
+    type: str
+    last_7_days: int
+    last_30_days: int
+
+
+def published_button_clicks(
+    *, account: OfficialAccount, today: date | None = None
+) -> tuple[list[ButtonClicks], dict[str, int]]:
+    """Presses of each keyed button of the published menus over the last 7 and 30 days (today
+    included), and those of keys no published menu has any more (an older menu's buttons)."""
+    today = today or timezone.localdate()
+    week = click_counts(account=account, since=today - timedelta(days=6), until=today)
+    month = click_counts(account=account, since=today - timedelta(days=29), until=today)
+    rows: list[ButtonClicks] = []
+    seen: set[str] = set()
+    published = Menu.objects.filter(account=account, status=MenuStatus.PUBLISHED).order_by(
+        "is_conditional", "pk"
+    )
+    buttons = (
+        MenuButton.objects.filter(menu__in=published)
+        .exclude(key="")
+        .select_related("menu", "parent")
+        .order_by("menu__is_conditional", "menu_id", "parent__position", "position")
+    )
+    for button in buttons:
+        if button.type not in TYPE_FIELDS or "key" not in TYPE_FIELDS[button.type]:
+            continue
+        path = f"{button.parent.name} › {button.name}" if button.parent else button.name
+        rows.append(
+            ButtonClicks(
+                menu=button.menu,
+                path=path,
+                key=button.key,
+                type=button.type,
+                last_7_days=week.get(button.key, 0),
+                last_30_days=month.get(button.key, 0),
+            )
+        )
+        seen.add(button.key)
+    others = {key: count for key, count in month.items() if key not in seen}
+    return rows, others
