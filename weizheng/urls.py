@@ -13,6 +13,7 @@ urlpatterns = [
         path(f"office/accounts/<int:account_id>/{app}/", include(f"weizheng.{app}.staff_urls"))
         for app in ("followers", "menus", "replies")
     ),
+    path("office/accounts/<int:account_id>/qrcodes/", include("weizheng.wechat.qrcode_staff_urls")),
     path("h5/<slug:account_slug>/", include("weizheng.followers.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),

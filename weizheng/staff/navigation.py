@@ -35,6 +35,8 @@ ACCOUNT_SECTIONS: tuple[Section, ...] = (
             Entry("followers", _("Followers"), "office-followers:index", "followers.view"),
             Entry("menus", _("Menus"), "office-menus:index", "menu.edit"),
             Entry("replies", _("Auto-replies"), "office-replies:index", "replies.edit"),
+            Entry("qrcodes", _("QR codes"), "office-qrcodes:index", "qrcodes.manage"),
+            Entry("settings", _("Settings"), "staff:account-settings", "account.manage"),
             Entry("audit", _("Audit log"), "staff:account-audit", "audit.view"),
         ),
     ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .models import Role
 
-# account.*: the account's settings; menu.* and replies.*: what citizens see; followers.*: personal
+# account.*: the account's settings; menu.*, replies.* and qrcodes.*: what citizens see; followers.*: personal
 # data (views are audited); audit.view: the audit log; content.* / cases.* / tips.* / analytics.*:
 # the modules to come.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -15,6 +15,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "menu.edit",
             "menu.publish",
             "replies.edit",
+            "qrcodes.manage",
             "followers.view",
             "followers.manage",
             "audit.view",
@@ -24,7 +25,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "analytics.view",
         }
     ),
-    Role.EDITOR: frozenset({"account.view", "menu.edit", "replies.edit", "content.edit"}),
+    Role.EDITOR: frozenset(
+        {"account.view", "menu.edit", "replies.edit", "qrcodes.manage", "content.edit"}
+    ),
     Role.REVIEWER: frozenset({"account.view", "content.review", "menu.publish"}),
     Role.HANDLER: frozenset({"account.view", "followers.view", "cases.handle"}),
     Role.INVESTIGATOR: frozenset({"account.view", "tips.read"}),

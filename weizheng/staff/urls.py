@@ -16,4 +16,5 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("accounts/<int:account_id>/", views.account_overview, name="account"),
     path("accounts/<int:account_id>/audit/", views.account_audit_log, name="account-audit"),
+    path("accounts/<int:account_id>/settings/", views.account_settings, name="account-settings"),
 ]

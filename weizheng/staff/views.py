@@ -29,7 +29,7 @@ from weizheng.wechat.models import InboundMessage
 
 from . import actions
 from .decorators import account_page, is_verified, staff_page
-from .forms import AuditFilterForm, LoginForm, TokenForm
+from .forms import AccountSettingsForm, AuditFilterForm, LoginForm, TokenForm
 from .selectors import accounts_for, audit_entries_for, has_back_office_access, permissions_on
 
 
@@ -243,3 +243,29 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @account_page("audit.view")
 def account_audit_log(request: HttpRequest, account: Any) -> HttpResponse:
     return _audit_page(request, account)
+
+
+@account_page("account.manage")
+def account_settings(request: HttpRequest, account: Any) -> HttpResponse:
+    """What a department administrator may change; AppSecret and keys stay with the platform
+    operators (Django admin)."""
+    from weizheng.wechat.actions import do_update_account
+    from weizheng.wechat.models import Language
+
+    initial = {
+        "name": account.name,
+        "default_language": account.default_language,
+        "menu_url_domains": "\n".join(account.menu_url_domains or []),
+    }
+    form = AccountSettingsForm(
+        request.POST or None, initial=initial, language_choices=Language.choices
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {
+            key: value for key, value in form.cleaned_data.items() if value != getattr(account, key)
+        }
+        if changes:
+            do_update_account(account=account, changes=changes, actor=request.user)
+            messages.success(request, _("The account settings are saved."))
+        return redirect("staff:account-settings", account_id=account.pk)
+    return render(request, "staff/account_settings.html", {"account": account, "form": form})

@@ -106,3 +106,97 @@ def do_update_account(
         )
     clear_account_cache()
     return account
+
+
+SCENE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+# WeChat's limits: temporary codes live 60 s to 30 days; an account has 100,000 permanent codes.
+MAX_TEMPORARY_SECONDS = 2_592_000
+MAX_PERMANENT_CODES = 100_000
+
+
+def check_create_qrcode(
+    *,
+    account: OfficialAccount,
+    name: str,
+    scene: str,
+    is_permanent: bool = True,
+    expire_seconds: int | None = None,
+    actor: Any = None,
+    actor_label: str = "",
+) -> Any:
+    """Create a parametric QR code on WeChat, then keep it here (WeChat gives the ticket).
+
+    Refused before any API call when the scene is malformed or already used, or the lifetime is
+    outside WeChat's range; a WeChat refusal saves nothing."""
+    import re
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from weizheng.core.errors import AppError
+
+    from .client import client_for
+    from .errors import WeChatError
+    from .models import QrCode
+
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise AppError("invalid_name", _("Give the code a name of 1 to 100 characters."))
+    if not re.fullmatch(SCENE_PATTERN, scene or ""):
+        raise AppError(
+            "invalid_scene",
+            _("A scene is 1 to 64 letters, digits, hyphens or underscores."),
+        )
+    if QrCode.objects.filter(account=account, scene=scene).exists():
+        raise AppError("duplicate_scene", _("This account already has a code for that scene."))
+    if is_permanent:
+        if QrCode.objects.filter(account=account, is_permanent=True).count() >= MAX_PERMANENT_CODES:
+            raise AppError("too_many_codes", _("WeChat allows 100,000 permanent codes."))
+        body: dict[str, Any] = {
+            "action_name": "QR_LIMIT_STR_SCENE",
+            "action_info": {"scene": {"scene_str": scene}},
+        }
+    else:
+        seconds = expire_seconds or 0
+        if not 60 <= seconds <= MAX_TEMPORARY_SECONDS:
+            raise AppError(
+                "invalid_lifetime",
+                _("A temporary code lives from 60 seconds to 30 days."),
+            )
+        body = {
+            "action_name": "QR_STR_SCENE",
+            "expire_seconds": seconds,
+            "action_info": {"scene": {"scene_str": scene}},
+        }
+    try:
+        answer = client_for(account).qrcode.create(body)
+    except WeChatError as exc:
+        raise AppError(
+            "wechat_refused", _("WeChat refused the code: %(reason)s") % {"reason": exc}
+        ) from exc
+    expires_at = None
+    if not is_permanent:
+        expires_at = timezone.now() + timedelta(
+            seconds=int(answer.get("expire_seconds") or expire_seconds or 0)
+        )
+    with transaction.atomic():
+        code = QrCode.objects.create(
+            account=account,
+            name=name,
+            scene=scene,
+            is_permanent=is_permanent,
+            ticket=answer["ticket"],
+            url=answer.get("url", ""),
+            expires_at=expires_at,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        do_audit(
+            action="wechat.qrcode.create",
+            actor=actor,
+            actor_label=actor_label,
+            account=account,
+            target=code,
+            detail={"scene": scene, "permanent": is_permanent},
+        )
+    return code

@@ -212,3 +212,35 @@ class ApiCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.api} errcode={self.errcode} ({self.duration_ms} ms)"
+
+
+class QrCode(models.Model):
+    """A parametric QR code of an account: the scene tells which channel or venue a follower
+    came from (办事大厅, a poster, an event check-in desk)."""
+
+    account = models.ForeignKey(OfficialAccount, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    scene = models.CharField(
+        _("scene"),
+        max_length=64,
+        help_text=_("Letters, digits, - and _; followers who scan it arrive with this scene."),
+    )
+    is_permanent = models.BooleanField(_("permanent"), default=True)
+    ticket = models.CharField(_("ticket"), max_length=255)
+    url = models.CharField(_("content URL"), max_length=255)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("QR code")
+        verbose_name_plural = _("QR codes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "scene"], name="wechat_qrcode_scene_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.scene})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from .models import OfficialAccount
 
@@ -27,3 +28,32 @@ def get_account_for_callback(slug: str) -> OfficialAccount | None:
 
 def clear_account_cache() -> None:
     _account_cache.clear()
+
+
+def qrcodes_with_counts(*, account: OfficialAccount) -> list[dict[str, Any]]:
+    """The account's QR codes with how many follows and scans each brought (interaction log)."""
+    from django.db.models import Count
+
+    from .models import InboundMessage, QrCode
+
+    codes = list(QrCode.objects.filter(account=account))
+    keys = [f"qrscene_{c.scene}" for c in codes] + [c.scene for c in codes]
+    counted = (
+        InboundMessage.objects.filter(
+            account=account, kind__in=("event:subscribe", "event:scan"), event_key__in=keys
+        )
+        .values("kind", "event_key")
+        .annotate(n=Count("pk"))
+    )
+    follows: dict[str, int] = {}
+    scans: dict[str, int] = {}
+    for row in counted:
+        if row["kind"] == "event:subscribe":
+            scene = row["event_key"].removeprefix("qrscene_")
+            follows[scene] = follows.get(scene, 0) + row["n"]
+        else:
+            scans[row["event_key"]] = scans.get(row["event_key"], 0) + row["n"]
+    return [
+        {"code": c, "follows": follows.get(c.scene, 0), "scans": scans.get(c.scene, 0)}
+        for c in codes
+    ]

@@ -36,3 +36,29 @@ def test_demo_data_loads_twice_without_duplicates(django_user_model):
     assert MockApp.objects.get(
         appid=OfficialAccount.objects.get(slug="police").app_id
     ).callback_url.endswith("/wx/police/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_publish_creates_the_menu_and_qr_codes_on_the_platform_once(live_server):
+    from urllib.parse import urlsplit
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from weizheng.menus.models import Menu
+    from weizheng.wechat.models import QrCode
+    from weizheng.wechat_mock.models import MockMenu, MockQrCode
+
+    port = str(urlsplit(live_server.url).port)
+    call_command("demo_load", "--port", port, "--mock-base-url", live_server.url + "/wxmock")
+    call_command("demo_publish", "--port", port)
+    call_command("demo_publish", "--port", port)
+    assert sorted(QrCode.objects.values_list("scene", flat=True)) == [
+        "expo-checkin",
+        "hall-1",
+        "poster-2026",
+    ]
+    assert MockQrCode.objects.count() == 3
+    assert Menu.objects.filter(account__slug="police", status="published").count() == 1
+    assert MockMenu.objects.filter(is_conditional=False).count() == 1
+    # Every demo login has the demo authenticator, so the DEBUG sign-in page can show its code.
+    assert TOTPDevice.objects.filter(name="demo", confirmed=True).count() == 5

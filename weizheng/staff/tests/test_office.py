@@ -220,9 +220,7 @@ def test_blacklisting_from_the_follower_page_is_audited(world, client):
 def test_a_handler_may_view_followers_but_not_blacklist(world, client, django_user_model):
     police = world["police"]
     hank = django_user_model.objects.create_user("hank", password=PASSWORD)
-    Membership.objects.create(
-        user=hank, department=police.departments.get(), role=Role.HANDLER
-    )
+    Membership.objects.create(user=hank, department=police.departments.get(), role=Role.HANDLER)
     follower = Follower.objects.create(account=police, openid="o-police-citizen-0003")
     login_staff(client, hank)
     page = client.get(f"/office/accounts/{police.pk}/followers/{follower.pk}/")
@@ -249,3 +247,40 @@ def test_the_demo_authenticator_code_is_shown_only_in_debug_for_the_demo_device(
     TOTPDevice.objects.create(user=world["bob"], name="phone", confirmed=True)
     client.post("/office/login/", {"username": "bob", "password": PASSWORD})
     assert 'data-testid="demo-code"' not in client.get("/office/login/verify/").content.decode()
+
+
+def test_an_administrator_sets_the_menu_link_domains(world, client):
+    police = world["police"]
+    login_staff(client, world["alice"])
+    refused = client.post(
+        f"/office/accounts/{police.pk}/settings/",
+        {"name": "平安市公安局", "default_language": "zh-hans", "menu_url_domains": "not a host"},
+    )
+    assert refused.status_code == 200
+    police.refresh_from_db()
+    assert police.menu_url_domains == []
+    saved = client.post(
+        f"/office/accounts/{police.pk}/settings/",
+        {
+            "name": "平安市公安局",
+            "default_language": "zh-hans",
+            "menu_url_domains": "gaj.pingan.gov.cn\n\nGAJ.pingan.gov.cn\nwww.pingan.gov.cn",
+        },
+    )
+    assert saved.status_code == 302
+    police.refresh_from_db()
+    assert police.menu_url_domains == ["gaj.pingan.gov.cn", "www.pingan.gov.cn"]
+    row = AuditLog.objects.get(action="wechat.account.update", actor=world["alice"])
+    assert row.detail["fields"] == ["menu_url_domains"]
+
+
+def test_an_editor_cannot_change_account_settings(world, client):
+    police = world["police"]
+    login_staff(client, world["bob"])
+    response = client.post(
+        f"/office/accounts/{police.pk}/settings/",
+        {"name": "改名", "default_language": "en", "menu_url_domains": ""},
+    )
+    assert response.status_code == 403
+    police.refresh_from_db()
+    assert police.name == "平安市公安局"

@@ -1,4 +1,5 @@
-"""manage.py demo_publish: publish the demo police menu to the (running) mock platform."""
+"""manage.py demo_publish: publish the demo police menu and create the demo QR codes on the
+(running) mock platform."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from weizheng.core.errors import AppError
 from weizheng.menus.actions import do_publish_menu, do_save_menu
 from weizheng.menus.demo import police_demo_structure
 from weizheng.menus.models import Menu
-from weizheng.wechat.models import OfficialAccount
+from weizheng.wechat.actions import check_create_qrcode
+from weizheng.wechat.models import OfficialAccount, QrCode
+
+# account slug, channel name, scene (the demo greetings answer these scenes)
+QR_CODES = [
+    ("police", "出入境办证大厅", "hall-1"),
+    ("police", "交警支队宣传海报", "poster-2026"),
+    ("expo", "投洽会现场签到", "expo-checkin"),
+]
 
 
 class Command(BaseCommand):
@@ -18,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", default="8000")
 
     def handle(self, *args, **options):
+        self._qr_codes()
         police = OfficialAccount.objects.filter(slug="police").first()
         if police is None:
             self.stderr.write("No demo police account: run demo_load first.")
@@ -34,3 +44,13 @@ class Command(BaseCommand):
             self.stderr.write(f"The demo menu was not published: {exc.message}")
             return
         self.stdout.write(f"Published the menu of {police.name}: 快撤理赔 / 服务事项 / 便民指南.")
+
+    def _qr_codes(self) -> None:
+        for slug, name, scene in QR_CODES:
+            account = OfficialAccount.objects.filter(slug=slug).first()
+            if account is None or QrCode.objects.filter(account=account, scene=scene).exists():
+                continue
+            try:
+                check_create_qrcode(account=account, name=name, scene=scene, actor_label="demo")
+            except AppError as exc:
+                self.stderr.write(f"The demo QR code {scene} was not created: {exc.message}")
