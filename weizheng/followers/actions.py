@@ -302,7 +302,7 @@ def do_tag_followers(
     return done
 
 
-def do_pull_tags(*, account: OfficialAccount) -> int:
+def do_pull_tags(*, account: OfficialAccount, actor: Any = None) -> int:
     """Bring the tag list in from WeChat (tags made in the console before the platform)."""
     from weizheng.wechat.client import client_for
 
@@ -317,4 +317,5 @@ def do_pull_tags(*, account: OfficialAccount) -> int:
                 account=account, wechat_id=tag_id, defaults={"name": name}
             )
             count += 1
+        do_audit(action="followers.tag.pull", actor=actor, account=account, detail={"tags": count})
     return count

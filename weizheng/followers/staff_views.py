@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from weizheng.core.actions import do_audit
+from weizheng.core.errors import AppError
 from weizheng.staff.decorators import account_page
 from weizheng.staff.selectors import can
 
@@ -113,6 +115,9 @@ def follower_detail(request: HttpRequest, account: Any, follower_id: int) -> Htt
             "window_open": window_closes is not None and window_closes > timezone.now(),
             "window_closes": window_closes,
             "may_manage": can(request.user, "followers.manage", account),
+            "other_tags": FollowerTag.objects.filter(account=account)
+            .exclude(pk__in=follower.tags.values("pk"))
+            .order_by("name"),
         },
     )
 
@@ -140,3 +145,84 @@ def follower_blacklist(request: HttpRequest, account: Any, follower_id: int) -> 
             else _("Removed from the blacklist."),
         )
     return redirect("office-followers:detail", account_id=account.pk, follower_id=follower.pk)
+
+
+def _require_manage(request: HttpRequest, account: Any) -> None:
+    if not can(request.user, "followers.manage", account):
+        raise PermissionDenied(_("Your roles do not allow managing followers of this account."))
+
+
+@require_POST
+@account_page("followers.view")
+def follower_tag(request: HttpRequest, account: Any, follower_id: int) -> HttpResponse:
+    """Add or remove one tag on one follower (on WeChat first)."""
+    _require_manage(request, account)
+    follower = selectors.access_follower(account=account, follower_id=follower_id)
+    tag = FollowerTag.objects.filter(account=account, pk=request.POST.get("tag") or 0).first()
+    if tag is None:
+        messages.error(request, _("Choose one of the account's tags."))
+    else:
+        remove = request.POST.get("remove") == "1"
+        try:
+            actions.do_tag_followers(
+                tag=tag, followers=[follower], actor=request.user, remove=remove
+            )
+        except AppError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                (_("Tag “%(name)s” removed.") if remove else _("Tagged “%(name)s”."))
+                % {"name": tag.name},
+            )
+    return redirect("office-followers:detail", account_id=account.pk, follower_id=follower.pk)
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Tag name"), max_length=30)
+
+
+@account_page("followers.view")
+def tag_list(request: HttpRequest, account: Any) -> HttpResponse:
+    """The account's tags, kept in step with WeChat: create, rename, delete, pull."""
+    may_manage = can(request.user, "followers.manage", account)
+    form = TagForm(request.POST or None)
+    if request.method == "POST":
+        _require_manage(request, account)
+        op = request.POST.get("op", "create")
+        try:
+            if op == "pull":
+                count = actions.do_pull_tags(account=account, actor=request.user)
+                messages.success(request, _("%(count)d tags read from WeChat.") % {"count": count})
+                return redirect("office-followers:tags", account_id=account.pk)
+            if op in ("rename", "delete"):
+                tag = FollowerTag.objects.filter(
+                    account=account, pk=request.POST.get("tag") or 0
+                ).first()
+                if tag is None:
+                    raise AppError("unknown_tag", _("Choose one of the account's tags."))
+                if op == "delete":
+                    actions.do_delete_tag(tag=tag, actor=request.user)
+                    messages.success(request, _("Tag deleted on WeChat and here."))
+                else:
+                    actions.do_rename_tag(
+                        tag=tag, name=request.POST.get("name", ""), actor=request.user
+                    )
+                    messages.success(request, _("Tag renamed."))
+                return redirect("office-followers:tags", account_id=account.pk)
+            if form.is_valid():
+                actions.do_create_tag(
+                    account=account, name=form.cleaned_data["name"], actor=request.user
+                )
+                messages.success(request, _("Tag created on WeChat."))
+                return redirect("office-followers:tags", account_id=account.pk)
+        except AppError as exc:
+            form.add_error(None, exc.message)
+    tags = (
+        FollowerTag.objects.filter(account=account).annotate(n=Count("followers")).order_by("name")
+    )
+    return render(
+        request,
+        "followers/staff/tags.html",
+        {"account": account, "tags": tags, "form": form, "may_manage": may_manage},
+    )

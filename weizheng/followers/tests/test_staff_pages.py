@@ -97,3 +97,39 @@ def test_the_window_shows_closed_when_only_views_and_locations_came(plain_accoun
     ).content.decode()
     window = detail.split('data-testid="service-window"')[1][:200]
     assert "badge-ok" not in window
+
+
+def test_tags_are_managed_on_wechat_from_the_back_office(mock_account, django_user_model, citizen):
+    from weizheng.followers.models import FollowerTag
+    from weizheng.wechat_mock.models import MockTag, MockUser
+
+    department = Department.objects.create(name="平安市公安局交警支队")
+    department.accounts.add(mock_account)
+    alice = django_user_model.objects.create_user("alice", password="pw-alice-2026!")
+    Membership.objects.create(user=alice, department=department, role=Role.ADMINISTRATOR)
+    office = Client()
+    login_staff(office, alice)
+    base = f"/office/accounts/{mock_account.pk}/followers"
+
+    assert office.post(f"{base}/tags/", {"op": "create", "name": "驾校学员"}).status_code == 302
+    tag = FollowerTag.objects.get(account=mock_account, name="驾校学员")
+    assert MockTag.objects.filter(tag_id=tag.wechat_id, name="驾校学员").exists()
+    too_long = office.post(f"{base}/tags/", {"op": "create", "name": "一二三四五六七八九十一"})
+    assert too_long.status_code == 200
+    assert FollowerTag.objects.filter(account=mock_account).count() == 1
+
+    follower = Follower.objects.create(account=mock_account, openid=citizen.openid)
+    office.post(f"{base}/{follower.pk}/tag/", {"tag": tag.pk})
+    assert list(follower.tags.all()) == [tag]
+    assert tag.wechat_id in MockUser.objects.get(pk=citizen.pk).tagid_list
+    office.post(f"{base}/{follower.pk}/tag/", {"tag": tag.pk, "remove": "1"})
+    assert not follower.tags.exists()
+
+    office.post(f"{base}/tags/", {"op": "rename", "tag": tag.pk, "name": "新驾驶人"})
+    assert MockTag.objects.get(tag_id=tag.wechat_id).name == "新驾驶人"
+    office.post(f"{base}/tags/", {"op": "delete", "tag": tag.pk})
+    assert not FollowerTag.objects.exists()
+    assert not MockTag.objects.filter(tag_id=tag.wechat_id).exists()
+    actions = set(AuditLog.objects.filter(actor=alice).values_list("action", flat=True))
+    assert {"followers.tag.create", "followers.tag.tag", "followers.tag.untag"} <= actions
+    assert {"followers.tag.rename", "followers.tag.delete"} <= actions
