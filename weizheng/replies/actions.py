@@ -68,7 +68,12 @@ def check_reply_content(content: dict[str, Any], *, max_articles: int) -> None:
             )
         for number, article in enumerate(articles, start=1):
             if not (article.get("title") or "").strip():
-                raise AppError("article_title", _("Article %(n)d needs a title.") % {"n": number})
+                raise AppError(
+                    "article_title",
+                    _("Article %(n)d needs a title.") % {"n": number},
+                    article=number,
+                    field="title",
+                )
             for key in ("url", "pic_url"):
                 value = article.get(key) or ""
                 if value and urlsplit(value).scheme not in ("http", "https"):
@@ -76,6 +81,8 @@ def check_reply_content(content: dict[str, Any], *, max_articles: int) -> None:
                         "article_url",
                         _("Article %(n)d: links must start with http:// or https://.")
                         % {"n": number},
+                        article=number,
+                        field=key,
                     )
 
 
@@ -173,3 +180,29 @@ def do_save_default_reply(
         do_audit(action="replies.default.save", actor=actor, account=account, target=reply)
     transaction.on_commit(lambda: forget(account.pk))
     return reply
+
+
+def do_delete_keyword_rule(*, rule: KeywordRule, actor: Any) -> None:
+    """Delete a keyword rule; its text is kept in the audit log."""
+    account = rule.account
+    with transaction.atomic():
+        detail = {
+            "rule": rule.pk,
+            "name": rule.name,
+            "match": rule.match,
+            "pattern": rule.pattern,
+            "priority": rule.priority,
+        }
+        rule.delete()
+        do_audit(action="replies.rule.delete", actor=actor, account=account, detail=detail)
+    transaction.on_commit(lambda: forget(account.pk))
+
+
+def do_delete_greeting(*, greeting: SubscribeGreeting, actor: Any) -> None:
+    """Delete a greeting: follows through its scene get the default greeting again."""
+    account = greeting.account
+    with transaction.atomic():
+        detail = {"greeting": greeting.pk, "scene": greeting.scene}
+        greeting.delete()
+        do_audit(action="replies.greeting.delete", actor=actor, account=account, detail=detail)
+    transaction.on_commit(lambda: forget(account.pk))

@@ -8,8 +8,10 @@ from datetime import datetime
 from datetime import time as clock
 from typing import Any
 
+from django.http import Http404
 from django.utils import timezone
 
+from weizheng.wechat.models import OfficialAccount
 from weizheng.wechat.protocol.replies import (
     Article,
     ImageReply,
@@ -145,3 +147,124 @@ def greeting_for(account_id: int, scene: str | None, *, fallback: bool = True) -
 
 def default_reply(account_id: int) -> Reply | None:
     return account_replies(account_id).default
+
+
+# --- the back office -------------------------------------------------------------------------
+def access_rule(*, account: OfficialAccount, rule_id: Any) -> KeywordRule:
+    """A keyword rule of `account`; 404 for another account's rule or none."""
+    rule = KeywordRule.objects.filter(account=account, pk=rule_id).first()
+    if rule is None:
+        raise Http404("No such keyword rule.")
+    return rule
+
+
+def access_greeting(*, account: OfficialAccount, greeting_id: Any) -> SubscribeGreeting:
+    """A subscribe greeting of `account`; 404 for another account's greeting or none."""
+    greeting = SubscribeGreeting.objects.filter(account=account, pk=greeting_id).first()
+    if greeting is None:
+        raise Http404("No such greeting.")
+    return greeting
+
+
+def rules_of(*, account: OfficialAccount) -> list[KeywordRule]:
+    """Every keyword rule of the account, switched off ones included, in the order tried."""
+    return list(KeywordRule.objects.filter(account=account).order_by("priority", "pk"))
+
+
+def greetings_of(*, account: OfficialAccount) -> list[SubscribeGreeting]:
+    """The account's greetings, the default one (no scene) first."""
+    return list(SubscribeGreeting.objects.filter(account=account).order_by("scene", "pk"))
+
+
+def greeting_exists(*, account: OfficialAccount, scene: str) -> bool:
+    return SubscribeGreeting.objects.filter(account=account, scene=scene.strip()).exists()
+
+
+def default_reply_of(*, account: OfficialAccount) -> DefaultReply | None:
+    return DefaultReply.objects.filter(account=account).first()
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTest:
+    """What the "test this rule" box found: the rule that answers (None: no keyword rule), the
+    reply a follower would get (None: no answer at all), and the Beijing time tested."""
+
+    text: str
+    moment: datetime
+    rule: KeywordRule | None
+    reply: Reply | None
+    is_default_reply: bool
+
+
+def try_message(*, account: OfficialAccount, text: str, at: datetime | None = None) -> ReplyTest:
+    """Which automatic reply would answer `text` at `at` (now by default): the keyword rule
+    matching_rule finds, else the default reply. The same compiled rules as the callback."""
+    moment = timezone.localtime(at or timezone.now())
+    compiled = matching_rule(account.pk, text, at=moment)
+    if compiled is not None:
+        rule = KeywordRule.objects.filter(account=account, pk=compiled.rule_id).first()
+        return ReplyTest(text, moment, rule, compiled.reply, False)
+    fallback = default_reply(account.pk)
+    return ReplyTest(text, moment, None, fallback, fallback is not None)
+
+
+def try_follow(*, account: OfficialAccount, scene: str) -> tuple[Reply | None, bool]:
+    """The greeting a follow through `scene` ("" = no scene) gets, and whether it is the scene's
+    own (False: the default greeting, or none)."""
+    own = greeting_for(account.pk, scene.strip(), fallback=False) if scene.strip() else None
+    if own is not None:
+        return own, True
+    return greeting_for(account.pk, None), False
+
+
+def reply_summary(content: ReplyContent, *, length: int = 40) -> str:
+    """One line about stored reply content, for the lists."""
+    kind = content.reply_type
+    if kind == "text":
+        text = " ".join(content.text.split())
+        return text if len(text) <= length else text[: length - 1] + "…"
+    if kind == "news":
+        titles = [article.get("title", "") for article in content.articles]
+        return " / ".join(titles)
+    if kind == "music":
+        return content.title or content.music_url
+    return content.media_id
+
+
+def reply_preview(reply: Reply | None) -> dict[str, Any] | None:
+    """A passive reply as the back office's chat preview shows it."""
+    if reply is None:
+        return None
+    if isinstance(reply, TextReply):
+        return {"kind": "text", "text": reply.content}
+    if isinstance(reply, ImageReply | VoiceReply):
+        kind = "image" if isinstance(reply, ImageReply) else "voice"
+        return {"kind": kind, "media_id": reply.media_id}
+    if isinstance(reply, VideoReply):
+        return {
+            "kind": "video",
+            "media_id": reply.media_id,
+            "title": reply.title,
+            "description": reply.description,
+        }
+    if isinstance(reply, MusicReply):
+        return {
+            "kind": "music",
+            "title": reply.title,
+            "description": reply.description,
+            "music_url": reply.music_url,
+        }
+    if isinstance(reply, NewsReply):
+        return {
+            "kind": "news",
+            "articles": [
+                {
+                    "title": article.title,
+                    "description": article.description,
+                    "url": article.url,
+                    "pic_url": article.pic_url,
+                }
+                for article in reply.articles
+            ],
+        }
+    return {"kind": "other"}
