@@ -264,12 +264,12 @@ def test_view_urls_are_at_most_1024_bytes():
 
 def test_view_urls_must_lead_to_an_allowed_domain_when_a_list_is_configured():
     structure = demo()
-    structure["button"][1]["sub_button"][3]["url"] = "https://evil.example.com/h5/appointments/"
+    structure["button"][1]["sub_button"][3]["url"] = "https://evil.example.com/h5/police/me/"
     assert check_menu(structure) == []  # no list: not checked
     problem = only_problem(structure, allowed_domains=["weizheng.gov.cn"])
     assert problem.code == ProblemCode.URL_DOMAIN_NOT_ALLOWED
     assert problem.message == (
-        "The URL of sub-button 4 “预约办理” of button 2 leads to evil.example.com, which is not"
+        "The URL of sub-button 4 “我的信息” of button 2 leads to evil.example.com, which is not"
         " one of the account's allowed domains (weizheng.gov.cn)."
     )
 
