@@ -69,20 +69,20 @@ def police_menu(mock_account, live_server):
 
 
 def test_following_shows_the_greeting(page, simulator_url, personas, replies):
-    li_na = personas["li-na"]
-    page.goto(simulator_url(li_na.openid))
+    lin_xiaoyu = personas["lin-xiaoyu"]
+    page.goto(simulator_url(lin_xiaoyu.openid))
 
     page.click('[data-test="follow"]')
 
     expect(incoming(page, GREETING)).to_be_visible()
     expect(page.locator('[data-test="profile"]')).to_be_hidden()
-    expect(page.locator(f'[data-openid="{li_na.openid}"] .sim-badge_on')).to_be_visible()
+    expect(page.locator(f'[data-openid="{lin_xiaoyu.openid}"] .sim-badge_on')).to_be_visible()
 
 
 def test_scanning_a_scene_code_shows_the_scene_greeting(
     page, simulator_url, personas, replies, hall_code
 ):
-    page.goto(simulator_url(personas["wang-fang"].openid))
+    page.goto(simulator_url(personas["chen-jing"].openid))
 
     page.locator('[data-scene="hall"] [data-test="scan"]').click()
 
@@ -93,7 +93,7 @@ def test_scanning_a_scene_code_shows_the_scene_greeting(
 def test_a_menu_button_gets_its_reply_and_a_keyword_its_answer(
     page, simulator_url, personas, replies, police_menu, screenshot
 ):
-    page.goto(simulator_url(personas["zhang-wei"].openid))
+    page.goto(simulator_url(personas["zhou-ming"].openid))
 
     page.get_by_role("button", name="便民指南").click()
     page.get_by_role("menuitem", name="交通路况").click()
@@ -116,13 +116,13 @@ def test_a_menu_button_gets_its_reply_and_a_keyword_its_answer(
 def test_a_view_button_opens_the_h5_page_knowing_the_citizen(
     page, simulator_url, personas, police_menu
 ):
-    zhang_wei = personas["zhang-wei"]
-    page.goto(simulator_url(zhang_wei.openid))
+    zhou_ming = personas["zhou-ming"]
+    page.goto(simulator_url(zhou_ming.openid))
 
     page.get_by_role("button", name="服务事项").click()
     page.get_by_role("menuitem", name="我的信息").click()
 
     frame = page.frame_locator('[data-test="webview-frame"]')
     openid = frame.locator('[data-field="openid"]')
-    expect(openid).to_have_text(mask_openid(zhang_wei.openid))
-    expect(openid).to_have_attribute("data-openid-tail", zhang_wei.openid[-4:])
+    expect(openid).to_have_text(mask_openid(zhou_ming.openid))
+    expect(openid).to_have_attribute("data-openid-tail", zhou_ming.openid[-4:])

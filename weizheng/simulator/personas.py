@@ -47,12 +47,15 @@ class Persona:
 
 
 # Four who have not followed yet (to try following, by search or through a QR code) and two who
-# have; one English speaker, one on iOS, one elderly citizen for the conditional menus.
+# have; one English speaker, two on iOS, one elderly citizen for conditional menus. Their names
+# differ from the demo's other citizens (demo_load), so a list never shows two of one name.
 PERSONAS: tuple[Persona, ...] = (
-    Persona("li-na", "李娜", FEMALE, "平安省", "平安", "zh_CN", ANDROID, is_subscribed=False),
-    Persona("zhang-wei", "张伟", MALE, "平安省", "平安", "zh_CN", ANDROID, is_subscribed=True),
-    Persona("wang-fang", "王芳", FEMALE, "广东", "广州", "zh_CN", IOS, is_subscribed=False),
-    Persona("chen-jianguo", "陈建国", MALE, "平安省", "平安", "zh_CN", ANDROID, is_subscribed=True),
+    Persona(
+        "lin-xiaoyu", "林晓雨", FEMALE, "平安省", "平安", "zh_CN", ANDROID, is_subscribed=False
+    ),
+    Persona("zhou-ming", "周明", MALE, "平安省", "平安", "zh_CN", ANDROID, is_subscribed=True),
+    Persona("chen-jing", "陈静", FEMALE, "广东", "广州", "zh_CN", IOS, is_subscribed=False),
+    Persona("wu-jianguo", "吴建国", MALE, "平安省", "平安", "zh_CN", ANDROID, is_subscribed=True),
     Persona(
         "emily-carter",
         "Emily Carter",
@@ -64,18 +67,18 @@ PERSONAS: tuple[Persona, ...] = (
         is_subscribed=False,
         country="United Kingdom",
     ),
-    Persona("liu-yang", "刘洋", MALE, "平安省", "平安", "zh_CN", IOS, is_subscribed=False),
+    Persona("he-yang", "何洋", MALE, "平安省", "平安", "zh_CN", IOS, is_subscribed=False),
 )
 PERSONAS_BY_KEY = {p.key: p for p in PERSONAS}
 
 
-def _create(app: MockApp, **fields: Any) -> MockUser:
+def _create(app: MockApp, **fields: Any) -> MockUser | None:
+    """The new user, or None when another request (two tabs opening the simulator) was first."""
     try:
         with transaction.atomic():
             return mock.create_user(app, **fields)
     except (AppError, IntegrityError):
-        # Another request (two tabs opening the simulator) created the persona first.
-        return MockUser.objects.get(app=app, openid=fields["openid"])
+        return None
 
 
 def mock_app_of(account: OfficialAccount) -> MockApp:
@@ -91,8 +94,13 @@ def mock_app_of(account: OfficialAccount) -> MockApp:
 
 
 def ensure_personas(account: OfficialAccount) -> list[MockUser]:
-    """The personas as users of this account on the mock platform, created when missing
-    (followers or not, as each persona says; no callback is posted). Idempotent."""
+    """The personas as users of this account on the mock platform, created when missing.
+    Idempotent.
+
+    A persona who follows the account follows it as WeChat users do: the mock platform posts the
+    subscribe event to the account's callback, so the app knows the follower (and greets them).
+    When the app is not running yet the callback fails and the persona follows on the mock only.
+    """
     app = mock_app_of(account)
     users = []
     for persona in PERSONAS:
@@ -110,7 +118,13 @@ def ensure_personas(account: OfficialAccount) -> list[MockUser]:
                 city=persona.city,
                 language=persona.language,
                 client_platform_type=persona.client_platform_type,
-                is_subscribed=persona.is_subscribed,
+                is_subscribed=False,
             )
+            if user is None:
+                user = MockUser.objects.get(app=app, openid=openid)
+            elif persona.is_subscribed:
+                # Outside any transaction: the app handles the callback on another connection.
+                mock.user_subscribes(app, user.openid)
+                user.refresh_from_db()
         users.append(user)
     return users

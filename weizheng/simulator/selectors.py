@@ -13,11 +13,11 @@ MOCK_MOUNT = "/wxmock"
 
 
 def mock_accounts() -> QuerySet[OfficialAccount]:
-    """Active accounts whose WeChat is the mock platform, by name."""
+    """Active accounts whose WeChat is the mock platform, oldest first (the first is the default)."""
     return OfficialAccount.objects.filter(
         Q(api_base_url__endswith=MOCK_MOUNT) | Q(api_base_url__endswith=MOCK_MOUNT + "/"),
         is_active=True,
-    ).order_by("name", "pk")
+    ).order_by("pk")
 
 
 def get_mock_account(slug: str) -> OfficialAccount:

@@ -25,6 +25,14 @@ def people(mock_account):
     return {p.key: u for p, u in zip(PERSONAS, ensure_personas(mock_account), strict=True)}
 
 
+@pytest.fixture
+def received(people):
+    """What the app receives after the personas are set up (the followers among them followed
+    through the callback)."""
+    mark = InboundMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return lambda: InboundMessage.objects.filter(pk__gt=mark).order_by("pk")
+
+
 def act(client, openid, **body):
     return client.post(
         f"{API}/users/{openid}/act", json.dumps(body), content_type="application/json"
@@ -65,9 +73,9 @@ def test_users_creates_the_personas_once_and_lists_them_first(client, mock_accou
     assert first == second
     assert [u["persona"] for u in first["users"]] == [p.key for p in PERSONAS] + [""]
     assert first["users"][-1]["openid"] == other.openid
-    li_na = first["users"][0]
-    assert li_na["nickname"] == "李娜" and li_na["is_subscribed"] is False
-    assert li_na["avatar_url"] == "/static/simulator/avatars/li-na.svg"
+    lin_xiaoyu = first["users"][0]
+    assert lin_xiaoyu["nickname"] == "林晓雨" and lin_xiaoyu["is_subscribed"] is False
+    assert lin_xiaoyu["avatar_url"] == "/static/simulator/avatars/lin-xiaoyu.svg"
     assert first["browse_url"] == mock_account.api_base_url + "/_control/browse"
     assert MockUser.objects.count() == len(PERSONAS) + 1
 
@@ -92,14 +100,14 @@ def test_follow_gets_the_greeting_and_the_state_follows(client, mock_account, pe
     do_save_greeting(
         account=mock_account, scene="", data={"reply_type": "text", "text": "欢迎！"}, actor=None
     )
-    li_na = people["li-na"]
+    lin_xiaoyu = people["lin-xiaoyu"]
 
-    answer = act(client, li_na.openid, action="subscribe").json()
+    answer = act(client, lin_xiaoyu.openid, action="subscribe").json()
 
     assert answer["ok"] is True and answer["notice"] == ""
     assert answer["reply"]["type"] == "text" and answer["reply"]["text"] == "欢迎！"
     assert answer["reply"]["channel"] == "passive" and answer["reply"]["id"]
-    state = client.get(f"{API}/users/{li_na.openid}").json()
+    state = client.get(f"{API}/users/{lin_xiaoyu.openid}").json()
     assert state["is_subscribed"] is True
     assert [m["text"] for m in state["messages"]] == ["欢迎！"]
     assert state["last_id"] == answer["reply"]["id"]
@@ -111,45 +119,45 @@ def test_a_keyword_gets_its_reply(client, mock_account, people):
         data={"match": "contains", "pattern": "办证", "reply_type": "text", "text": "请到派出所"},
         actor=None,
     )
-    answer = act(client, people["zhang-wei"].openid, action="text", content="我要办证").json()
+    answer = act(client, people["zhou-ming"].openid, action="text", content="我要办证").json()
     assert answer["reply"]["text"] == "请到派出所"
 
 
-def test_scanning_a_code_goes_through_the_callback_with_the_scene(client, mock_account, people):
+def test_scanning_a_code_goes_through_the_callback_with_the_scene(
+    client, mock_account, people, received
+):
     code = client_for(mock_account).qrcode.create(
         {"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "hall"}}}
     )
     listed = client.get(f"{API}/qrcodes").json()
     assert [(q["scene"], q["ticket"]) for q in listed] == [("hall", code["ticket"])]
 
-    assert act(client, people["wang-fang"].openid, action="scan", ticket=code["ticket"]).json()[
+    assert act(client, people["chen-jing"].openid, action="scan", ticket=code["ticket"]).json()[
         "ok"
     ]
-    assert act(client, people["zhang-wei"].openid, action="scan", ticket=code["ticket"]).json()[
+    assert act(client, people["zhou-ming"].openid, action="scan", ticket=code["ticket"]).json()[
         "ok"
     ]
 
-    kinds = list(
-        InboundMessage.objects.filter(account=mock_account)
-        .order_by("pk")
-        .values_list("kind", "event_key")
-    )
+    kinds = list(received().values_list("kind", "event_key"))
     assert kinds == [("event:subscribe", "qrscene_hall"), ("event:scan", "hall")]
 
 
-def test_a_view_button_sends_view_and_opens_the_in_app_browser(client, mock_account, people):
-    zhang_wei = people["zhang-wei"]
+def test_a_view_button_sends_view_and_opens_the_in_app_browser(
+    client, mock_account, people, received
+):
+    zhou_ming = people["zhou-ming"]
     url = "http://testserver/h5/police/me/"
 
-    answer = act(client, zhang_wei.openid, action="view", url=url).json()
+    answer = act(client, zhou_ming.openid, action="view", url=url).json()
 
     assert answer["browse_url"].startswith(mock_account.api_base_url + "/_control/browse?")
-    assert zhang_wei.openid in answer["browse_url"]
-    assert InboundMessage.objects.get(account=mock_account).kind == "event:view"
+    assert zhou_ming.openid in answer["browse_url"]
+    assert [r.kind for r in received()] == ["event:view"]
 
 
-def test_image_voice_location_and_menu_events_reach_the_app(client, mock_account, people):
-    openid = people["zhang-wei"].openid
+def test_image_voice_location_and_menu_events_reach_the_app(client, mock_account, people, received):
+    openid = people["zhou-ming"].openid
     image = act(client, openid, action="image").json()
     assert image["ok"] and image["sent"]["src"].startswith(mock_account.api_base_url)
     assert act(client, openid, action="voice", recognition="查违章").json()["ok"]
@@ -169,7 +177,7 @@ def test_image_voice_location_and_menu_events_reach_the_app(client, mock_account
         longitude=114.0,
         label="交警支队",
     ).json()["ok"]
-    rows = InboundMessage.objects.filter(account=mock_account).order_by("pk")
+    rows = list(received())
     assert [r.kind for r in rows] == [
         "image",
         "voice",
@@ -195,22 +203,24 @@ def test_image_voice_location_and_menu_events_reach_the_app(client, mock_account
         ({"action": "image", "image_base64": "!!"}, 400, "invalid_image"),
     ],
 )
-def test_bad_input_is_a_4xx_with_a_reason(client, mock_account, people, body, status, code):
-    answer = act(client, people["zhang-wei"].openid, **body)
+def test_bad_input_is_a_4xx_with_a_reason(
+    client, mock_account, people, received, body, status, code
+):
+    answer = act(client, people["zhou-ming"].openid, **body)
     assert answer.status_code == status
     assert answer.json()["code"] == code
-    assert not InboundMessage.objects.exists()
+    assert not received().exists()
 
 
 def test_a_body_that_is_not_json_is_400(client, mock_account, people):
     answer = client.post(
-        f"{API}/users/{people['zhang-wei'].openid}/act", "nope", content_type="application/json"
+        f"{API}/users/{people['zhou-ming'].openid}/act", "nope", content_type="application/json"
     )
     assert answer.status_code == 400 and answer.json()["code"] == "invalid_json"
 
 
 def test_the_mock_platforms_refusals_pass_through(client, mock_account, people):
-    not_following = act(client, people["li-na"].openid, action="text", content="你好")
+    not_following = act(client, people["lin-xiaoyu"].openid, action="text", content="你好")
     assert not_following.status_code == 409 and not_following.json()["code"] == "not_subscribed"
     unknown = act(client, "oNobody", action="text", content="你好")
     assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_user"
@@ -218,7 +228,7 @@ def test_the_mock_platforms_refusals_pass_through(client, mock_account, people):
 
 def test_acting_needs_the_csrf_token(mock_account, people):
     browser = Client(enforce_csrf_checks=True)
-    openid = people["zhang-wei"].openid
+    openid = people["zhou-ming"].openid
     assert act(browser, openid, action="text", content="你好").status_code == 403
 
     page = browser.get("/simulator/")
@@ -235,32 +245,32 @@ def test_acting_needs_the_csrf_token(mock_account, people):
 def test_an_unreachable_mock_platform_is_502(client, mock_account, people):
     mock_account.api_base_url = "http://127.0.0.1:9/wxmock"
     mock_account.save(update_fields=["api_base_url"])
-    answer = act(client, people["zhang-wei"].openid, action="text", content="你好")
+    answer = act(client, people["zhou-ming"].openid, action="text", content="你好")
     assert answer.status_code == 502 and answer.json()["code"] == "mock_unreachable"
 
 
 # --- what reaches the phone later ------------------------------------------------------------
 def test_pushed_messages_arrive_by_polling_after_since_id(client, mock_account, people):
-    zhang_wei = people["zhang-wei"].openid
-    since = act(client, zhang_wei, action="text", content="在吗").json()["reply"]["id"]
+    zhou_ming = people["zhou-ming"].openid
+    since = act(client, zhou_ming, action="text", content="在吗").json()["reply"]["id"]
     MockApp.objects.update(
         templates=[{"template_id": "TPL1", "title": "业务办理进度提醒", "content": "..."}]
     )
     wechat = client_for(mock_account)
-    wechat.message.send_text(zhang_wei, "您的申请已受理")
+    wechat.message.send_text(zhou_ming, "您的申请已受理")
 
-    first = client.get(f"{API}/users/{zhang_wei}/messages?since_id={since}").json()
+    first = client.get(f"{API}/users/{zhou_ming}/messages?since_id={since}").json()
     assert [(m["channel"], m["type"], m["text"]) for m in first["messages"]] == [
         ("custom", "text", "您的申请已受理")
     ]
 
     wechat.message.send_template(
-        zhang_wei,
+        zhou_ming,
         "TPL1",
         {"first": {"value": "您好"}, "keyword1": {"value": "居住证"}},
         url="http://testserver/h5/police/me/",
     )
-    later = client.get(f"{API}/users/{zhang_wei}/messages?since_id={first['last_id']}").json()
+    later = client.get(f"{API}/users/{zhou_ming}/messages?since_id={first['last_id']}").json()
     [template] = later["messages"]
     assert template["channel"] == "template" and template["title"] == "业务办理进度提醒"
     assert template["rows"] == [
@@ -268,11 +278,11 @@ def test_pushed_messages_arrive_by_polling_after_since_id(client, mock_account, 
         {"name": "keyword1", "value": "居住证"},
     ]
     assert template["url"] == "http://testserver/h5/police/me/"
-    assert client.get(f"{API}/users/{zhang_wei}/messages?since_id=x").status_code == 400
+    assert client.get(f"{API}/users/{zhou_ming}/messages?since_id=x").status_code == 400
 
 
 def test_the_menu_is_the_one_the_mock_platform_shows(client, mock_account, people):
-    openid = people["zhang-wei"].openid
+    openid = people["zhou-ming"].openid
     assert client.get(f"{API}/users/{openid}/menu").json() == {"button": []}
     client_for(mock_account).menu.create(
         {"button": [{"type": "click", "name": "路况", "key": "TRAFFIC"}]}

@@ -81,8 +81,15 @@
     return el("div", { class: "msg__avatar msg__avatar_account", text: name.slice(0, 1) });
   }
 
+  // A picture when the user has one; otherwise the first letter of their name, as WeChat's
+  // grey placeholder would be.
+  function avatar(person, className, initialClass) {
+    if (person.avatar_url) return el("img", { class: className, src: person.avatar_url, alt: "" });
+    return el("div", { class: `${className} ${initialClass}`, text: (person.nickname || "?").slice(0, 1) });
+  }
+
   function userAvatar() {
-    return el("img", { class: "msg__avatar", src: state.user.avatar_url || "", alt: "" });
+    return avatar(state.user, "msg__avatar", "msg__avatar_initial");
   }
 
   // WeChat shows <a href="...">label</a> in a text message as a link; anything else is text.
@@ -534,7 +541,7 @@
             "data-persona": person.persona || "",
             onclick: () => selectUser(person.openid),
           },
-          el("img", { src: person.avatar_url || "", alt: "" }),
+          avatar(person, "sim-avatar", "sim-initial"),
           el("div", {}, el("div", { class: "sim-person__name", text: person.nickname || person.openid }), el("div", { class: "sim-person__meta", text: [person.city, person.language].filter(Boolean).join(" · ") })),
           el("span", { class: "sim-badge" + (person.is_subscribed ? " sim-badge_on" : ""), text: person.is_subscribed ? S.following : S.not_following })
         )
