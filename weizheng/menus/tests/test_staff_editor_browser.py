@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from weizheng.menus.actions import do_save_menu
@@ -50,6 +51,9 @@ def browser_page(live_server, plain_account, django_user_model, monkeypatch):
         if os.environ.get("WEIZHENG_SCREENSHOTS"):
             page.screenshot(path=os.environ["WEIZHENG_SCREENSHOTS"], full_page=True)
         browser.close()
+        # Inside Playwright's event loop the ORM got a connection of its own (Django keeps
+        # connections per async context): close it, or PostgreSQL keeps the test database busy.
+        connections.close_all()
 
 
 def test_the_preview_follows_the_typing_and_the_check_names_the_rule(browser_page):

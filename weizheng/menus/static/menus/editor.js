@@ -143,8 +143,19 @@
     node.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
 
+  var lastPreview = null;
+
   function renderPreview() {
     var model = readModel();
+    // Rebuilt only when what it shows changed: a blur's "change" event must not replace the
+    // button being clicked, and an open sub-menu stays open while its names are typed.
+    var signature = JSON.stringify([shown.tops, model]);
+    if (signature === lastPreview) return;
+    lastPreview = signature;
+    var open = -1;
+    previewButtons.querySelectorAll(".pm-pop").forEach(function (pop) {
+      if (!pop.hidden) open = parseInt(pop.getAttribute("data-button"), 10);
+    });
     previewButtons.textContent = "";
     for (var b = 1; b <= shown.tops; b++) {
       var top = model[b - 1];
@@ -162,7 +173,8 @@
       if (subs.length) {
         var pop = document.createElement("div");
         pop.className = "pm-pop";
-        pop.hidden = true;
+        pop.setAttribute("data-button", String(b));
+        pop.hidden = b !== open;
         subs.forEach(function (pair) {
           var subButton = document.createElement("button");
           subButton.type = "button";
