@@ -29,4 +29,14 @@ for _ in $(seq 1 50); do
 done
 "$PY" manage.py demo_publish --port "$PORT" || true
 "$PY" manage.py demo_info --port "$PORT" --mock-port "$MOCK_PORT"
+
+# Open the phone simulator when there is a desktop to open it on (WEIZHENG_OPEN_BROWSER=0: never).
+sim_url="http://127.0.0.1:${PORT}/simulator/?account=police"
+if [ "${WEIZHENG_OPEN_BROWSER:-1}" = "1" ]; then
+  if [ "$(uname)" = "Darwin" ] && command -v open >/dev/null; then
+    open "$sim_url" || true
+  elif [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && command -v xdg-open >/dev/null; then
+    xdg-open "$sim_url" >/dev/null 2>&1 || true
+  fi
+fi
 wait

@@ -30,6 +30,12 @@ class Command(BaseCommand):
         out = self.stdout.write
         out("")
         out("Weizheng demo is running (Ctrl-C stops it).")
+        first = (
+            OfficialAccount.objects.filter(slug="police").first()
+            or OfficialAccount.objects.order_by("pk").first()
+        )
+        simulator = f"{web}/simulator/" + (f"?account={first.slug}" if first else "")
+        out(f"  Phone simulator:      {simulator}   (play a citizen: follow, scan, menu, chat)")
         out(f"  Back office:          {web}/admin/   login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
         clerks = ", ".join(
             username for _name, _slugs, people in DEPARTMENTS for username, _role in people
