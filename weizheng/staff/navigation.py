@@ -16,7 +16,14 @@ class Entry:
     key: str
     label: str | Promise
     url_name: str
-    permission: str | None = None  # None: every staff member
+    # Shown when the user holds this permission (any of them, for a tuple); None: every staff member.
+    permission: str | tuple[str, ...] | None = None
+
+    def allowed(self, permissions: frozenset[str]) -> bool:
+        if self.permission is None:
+            return True
+        wanted = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return any(p in permissions for p in wanted)
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,7 @@ ACCOUNT_SECTIONS: tuple[Section, ...] = (
         (
             Entry("overview", _("Overview"), "staff:account", "account.view"),
             Entry("followers", _("Followers"), "office-followers:index", "followers.view"),
-            Entry("menus", _("Menus"), "office-menus:index", "menu.edit"),
+            Entry("menus", _("Menus"), "office-menus:index", ("menu.edit", "menu.publish")),
             Entry("replies", _("Auto-replies"), "office-replies:index", "replies.edit"),
             Entry("qrcodes", _("QR codes"), "office-qrcodes:index", "qrcodes.manage"),
             Entry("settings", _("Settings"), "staff:account-settings", "account.manage"),
@@ -65,14 +72,20 @@ def account_navigation(
     for section in ACCOUNT_SECTIONS:
         items = []
         for entry in section.entries:
-            if entry.permission and entry.permission not in permissions:
+            if not entry.allowed(permissions):
                 continue
             url = _url(entry.url_name, account_id=account_id)
             if url is None:
                 continue
-            items.append(
-                {"key": entry.key, "label": entry.label, "url": url, "active": current == url}
-            )
+            items.append({"key": entry.key, "label": entry.label, "url": url})
+        # The entry whose URL is the longest prefix of the page is the page's section.
+        best = max(
+            (i for i in items if current.startswith(i["url"])),
+            key=lambda i: len(i["url"]),
+            default=None,
+        )
+        for item in items:
+            item["active"] = item is best
         if items:
             sections.append({"label": section.label, "items": items})
     return sections
@@ -81,7 +94,7 @@ def account_navigation(
 def global_navigation(*, any_permissions: frozenset[str], current: str) -> list[dict[str, Any]]:
     items = []
     for entry in GLOBAL_ENTRIES:
-        if entry.permission and entry.permission not in any_permissions:
+        if not entry.allowed(any_permissions):
             continue
         url = _url(entry.url_name)
         if url is not None:

@@ -135,14 +135,18 @@ def test_navigation_shows_only_what_the_roles_allow(world, client):
     login_staff(client, world["bob"])  # an editor: menus and replies, no followers, no audit
     page = client.get(f"/office/accounts/{police.pk}/").content.decode()
     assert 'data-nav="overview"' in page
+    assert 'data-nav="menus"' in page
+    assert 'data-nav="replies"' in page
+    assert 'data-nav="qrcodes"' in page
     assert 'data-nav="followers"' not in page
+    assert 'data-nav="settings"' not in page
     assert 'data-nav="audit"' not in page
     assert client.get(f"/office/accounts/{police.pk}/followers/").status_code == 403
     assert client.get(f"/office/accounts/{police.pk}/audit/").status_code == 403
 
     login_staff(client, world["alice"])
     page = client.get(f"/office/accounts/{police.pk}/").content.decode()
-    for key in ("overview", "followers", "audit"):
+    for key in ("overview", "followers", "menus", "replies", "qrcodes", "settings", "audit"):
         assert f'data-nav="{key}"' in page
 
 
@@ -284,3 +288,16 @@ def test_an_editor_cannot_change_account_settings(world, client):
     assert response.status_code == 403
     police.refresh_from_db()
     assert police.name == "平安市公安局"
+
+
+def test_a_reviewer_reaches_the_menus_to_publish_them_and_the_section_is_highlighted(
+    world, client, django_user_model
+):
+    police = world["police"]
+    rita = django_user_model.objects.create_user("rita", password=PASSWORD)
+    Membership.objects.create(user=rita, department=police.departments.get(), role=Role.REVIEWER)
+    login_staff(client, rita)
+    page = client.get(f"/office/accounts/{police.pk}/menus/").content.decode()
+    assert 'class="active" data-nav="menus"' in page
+    assert 'class="active" data-nav="overview"' not in page
+    assert 'data-nav="replies"' not in page
