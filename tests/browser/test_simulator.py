@@ -21,6 +21,7 @@ GREETING = "欢迎关注平安市公安局！回复“办证”查看办理指�
 HALL_GREETING = "欢迎来到交警支队办事大厅，取号请点菜单“服务事项”。"
 TRAFFIC = "今日全市主干道通行顺畅，深南大道东行施工，请绕行。"
 PERMIT = "办理居住证请携带身份证原件，到就近派出所户籍窗口办理。"
+PUSHED = "【进度提醒】您的居住证申请已受理，预计5个工作日内办结。"
 
 
 def incoming(page, text):
@@ -90,10 +91,11 @@ def test_scanning_a_scene_code_shows_the_scene_greeting(
     expect(incoming(page, GREETING)).to_have_count(0)
 
 
-def test_a_menu_button_gets_its_reply_and_a_keyword_its_answer(
-    page, simulator_url, personas, replies, police_menu, screenshot
+def test_a_menu_button_gets_its_reply_a_keyword_its_answer_and_pushes_arrive_live(
+    page, simulator_url, personas, replies, police_menu, hall_code, mock_account, screenshot
 ):
-    page.goto(simulator_url(personas["zhou-ming"].openid))
+    zhou_ming = personas["zhou-ming"]
+    page.goto(simulator_url(zhou_ming.openid))
 
     page.get_by_role("button", name="便民指南").click()
     page.get_by_role("menuitem", name="交通路况").click()
@@ -106,6 +108,11 @@ def test_a_menu_button_gets_its_reply_and_a_keyword_its_answer(
     expect(
         page.locator("#phone-messages .msg_out").filter(has_text="请问怎么办证？")
     ).to_be_visible()
+
+    # A customer-service message sent through WeChat's API reaches the open phone by itself.
+    client_for(mock_account).message.send_text(zhou_ming.openid, PUSHED)
+    pushed = page.locator('#phone-messages .msg_in[data-channel="custom"]').filter(has_text=PUSHED)
+    expect(pushed).to_be_visible()
 
     page.click("#to-menu")
     page.get_by_role("button", name="服务事项").click()
