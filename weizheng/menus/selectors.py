@@ -166,3 +166,20 @@ def published_button_clicks(
         seen.add(button.key)
     others = {key: count for key, count in month.items() if key not in seen}
     return rows, others
+
+
+def click_keys(*, account: OfficialAccount) -> list[tuple[str, str]]:
+    """(key, button name) of every CLICK button in the account's menus, published ones first —
+    the keys a reply can be set for."""
+    seen: dict[str, str] = {}
+    buttons = (
+        MenuButton.objects.filter(menu__account=account, type=ButtonType.CLICK)
+        .exclude(key="")
+        .order_by("-menu__status", "menu_id", "position")
+        .values_list("key", "name", "menu__status")
+    )
+    published = [(k, n) for k, n, s in buttons if s == MenuStatus.PUBLISHED]
+    others = [(k, n) for k, n, s in buttons if s != MenuStatus.PUBLISHED]
+    for key, name in published + others:
+        seen.setdefault(key, name)
+    return list(seen.items())

@@ -13,7 +13,15 @@ from weizheng.core.actions import do_audit
 from weizheng.core.errors import AppError
 from weizheng.wechat.models import OfficialAccount
 
-from .models import DefaultReply, KeywordRule, MatchMode, ReplyContent, ReplyType, SubscribeGreeting
+from .models import (
+    ButtonReply,
+    DefaultReply,
+    KeywordRule,
+    MatchMode,
+    ReplyContent,
+    ReplyType,
+    SubscribeGreeting,
+)
 from .selectors import forget
 
 CONTENT_FIELDS = (
@@ -205,4 +213,48 @@ def do_delete_greeting(*, greeting: SubscribeGreeting, actor: Any) -> None:
         detail = {"greeting": greeting.pk, "scene": greeting.scene}
         greeting.delete()
         do_audit(action="replies.greeting.delete", actor=actor, account=account, detail=detail)
+    transaction.on_commit(lambda: forget(account.pk))
+
+
+BUTTON_KEY_MAX_BYTES = 128  # WeChat's limit on a menu key
+
+
+def do_save_button_reply(
+    *, account: OfficialAccount, key: str, data: dict[str, Any], actor: Any
+) -> ButtonReply:
+    """Set what a menu button with this key answers (one article at most, as for a message)."""
+    key = (key or "").strip()
+    if not key:
+        raise AppError("key_empty", _("Give the key of the menu button."), field="key")
+    if len(key.encode("utf-8")) > BUTTON_KEY_MAX_BYTES:
+        raise AppError("key_too_long", _("A menu key is limited to 128 bytes."), field="key")
+    content = _content(data)
+    check_reply_content(content, max_articles=1)
+    with transaction.atomic():
+        reply, _created = ButtonReply.objects.get_or_create(account=account, key=key)
+        _apply(reply, content)
+        reply.is_active = bool(data.get("is_active", True))
+        reply.save()
+        do_audit(
+            action="replies.button.save",
+            actor=actor,
+            account=account,
+            target=reply,
+            detail={"key": key},
+        )
+    transaction.on_commit(lambda: forget(account.pk))
+    return reply
+
+
+def do_delete_button_reply(*, reply: ButtonReply, actor: Any) -> None:
+    account = reply.account
+    with transaction.atomic():
+        do_audit(
+            action="replies.button.delete",
+            actor=actor,
+            account=account,
+            target=reply,
+            detail={"key": reply.key, "text": reply.text},
+        )
+        reply.delete()
     transaction.on_commit(lambda: forget(account.pk))

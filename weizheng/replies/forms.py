@@ -43,6 +43,8 @@ ERROR_FIELDS = {
     "empty_pattern": "pattern",
     "bad_regex": "pattern",
     "half_hours": "active_until",
+    "key_empty": "key",
+    "key_too_long": "key",
 }
 
 
@@ -233,6 +235,22 @@ class GreetingForm(ReplyContentForm):
         if scene_is_fixed:
             # A greeting belongs to its scene: another scene is another greeting.
             self.fields["scene"].disabled = True
+
+
+class ButtonReplyForm(ReplyContentForm):
+    key = forms.CharField(
+        label=_("Menu button key"),
+        max_length=128,
+        help_text=_("The key of a menu button that sends a key (CLICK), e.g. POLICE_CONTACT."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    field_order = ["key", "is_active"]
+
+    def __init__(self, *args: Any, key_is_fixed: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if key_is_fixed:
+            self.fields["key"].disabled = True
 
 
 class DefaultReplyForm(ReplyContentForm):

@@ -62,6 +62,28 @@ class SubscribeGreeting(ReplyContent):
         return self.scene or str(_("default greeting"))
 
 
+class ButtonReply(ReplyContent):
+    """The answer to a menu button that sends a key (CLICK): what the citizen gets on tapping it."""
+
+    account = models.ForeignKey(
+        OfficialAccount, on_delete=models.CASCADE, related_name="button_replies"
+    )
+    key = models.CharField(_("button key"), max_length=128)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("menu button reply")
+        verbose_name_plural = _("menu button replies")
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="replies_button_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class MatchMode(models.TextChoices):
     EXACT = "exact", _("Exact")
     PREFIX = "prefix", _("Starts with")

@@ -24,7 +24,7 @@ from weizheng.wechat.protocol.replies import (
 )
 from weizheng.wechat.router import keyword_predicate
 
-from .models import DefaultReply, KeywordRule, ReplyContent, SubscribeGreeting
+from .models import ButtonReply, DefaultReply, KeywordRule, ReplyContent, SubscribeGreeting
 
 _TTL_SECONDS = 5.0
 
@@ -52,6 +52,7 @@ class AccountReplies:
     rules: tuple[CompiledRule, ...]
     greetings: dict[str, Reply]
     default: Reply | None
+    buttons: dict[str, Reply]
 
 
 _cache: dict[int, tuple[float, AccountReplies]] = {}
@@ -118,7 +119,11 @@ def account_replies(account_id: int) -> AccountReplies:
         for g in SubscribeGreeting.objects.filter(account_id=account_id, is_active=True)
     }
     default = DefaultReply.objects.filter(account_id=account_id, is_active=True).first()
-    compiled = AccountReplies(rules, greetings, build_reply(default) if default else None)
+    buttons = {
+        b.key: build_reply(b)
+        for b in ButtonReply.objects.filter(account_id=account_id, is_active=True)
+    }
+    compiled = AccountReplies(rules, greetings, build_reply(default) if default else None, buttons)
     _cache[account_id] = (now + _TTL_SECONDS, compiled)
     return compiled
 
@@ -147,6 +152,23 @@ def greeting_for(account_id: int, scene: str | None, *, fallback: bool = True) -
 
 def default_reply(account_id: int) -> Reply | None:
     return account_replies(account_id).default
+
+
+def button_reply(account_id: int, key: str) -> Reply | None:
+    """The reply to a menu button's key, if one is set."""
+    return account_replies(account_id).buttons.get(key)
+
+
+def button_replies_of(*, account: OfficialAccount) -> list[ButtonReply]:
+    return list(ButtonReply.objects.filter(account=account).order_by("key"))
+
+
+def access_button_reply(*, account: OfficialAccount, reply_id: Any) -> ButtonReply:
+    """A button reply of `account`; 404 for another account's or none."""
+    reply = ButtonReply.objects.filter(account=account, pk=reply_id).first()
+    if reply is None:
+        raise Http404("No such button reply.")
+    return reply
 
 
 # --- the back office -------------------------------------------------------------------------

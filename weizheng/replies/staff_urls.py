@@ -20,4 +20,7 @@ urlpatterns = [
         name="greeting-delete",
     ),
     path("default/", staff_views.default_reply, name="default"),
+    path("buttons/new/", staff_views.button_new, name="button-new"),
+    path("buttons/<int:reply_id>/", staff_views.button_edit, name="button-edit"),
+    path("buttons/<int:reply_id>/delete/", staff_views.button_delete, name="button-delete"),
 ]

@@ -20,14 +20,17 @@ from weizheng.wechat.models import OfficialAccount
 
 from .actions import (
     TEXT_REPLY_MAX_BYTES,
+    do_delete_button_reply,
     do_delete_greeting,
     do_delete_keyword_rule,
+    do_save_button_reply,
     do_save_default_reply,
     do_save_greeting,
     do_save_keyword_rule,
 )
 from .forms import (
     TYPE_FIELDS,
+    ButtonReplyForm,
     DefaultReplyForm,
     GreetingForm,
     KeywordRuleForm,
@@ -36,8 +39,10 @@ from .forms import (
 )
 from .models import MatchMode
 from .selectors import (
+    access_button_reply,
     access_greeting,
     access_rule,
+    button_replies_of,
     default_reply_of,
     greeting_exists,
     greetings_of,
@@ -103,6 +108,11 @@ def index(request: HttpRequest, account: OfficialAccount) -> HttpResponse:
     rules = rules_of(account=account)
     greetings = greetings_of(account=account)
     default = default_reply_of(account=account)
+    buttons = button_replies_of(account=account)
+    answered = {b.key for b in buttons}
+    from weizheng.menus.selectors import click_keys
+
+    unanswered = [(key, name) for key, name in click_keys(account=account) if key not in answered]
     return render(
         request,
         "replies/index.html",
@@ -113,6 +123,8 @@ def index(request: HttpRequest, account: OfficialAccount) -> HttpResponse:
             "greetings": [(greeting, reply_summary(greeting)) for greeting in greetings],
             "default": default,
             "default_summary": reply_summary(default) if default else "",
+            "buttons": [(button, reply_summary(button)) for button in buttons],
+            "unanswered_keys": unanswered,
             "test_form": test_form,
             "result": result,
             "result_preview": reply_preview(result.reply) if result else None,
@@ -314,3 +326,65 @@ def default_reply(request: HttpRequest, account: OfficialAccount) -> HttpRespons
         )
         form = DefaultReplyForm(initial=initial)
     return _editor(request, account, form, title=_("Default reply"), kind="default")
+
+
+# --- menu button replies -----------------------------------------------------------------------
+def _save_button(
+    request: HttpRequest, account: OfficialAccount, form: ButtonReplyForm, key: str
+) -> bool:
+    try:
+        do_save_button_reply(
+            account=account,
+            key=key,
+            data={"is_active": form.cleaned_data["is_active"], **form.content()},
+            actor=request.user,
+        )
+    except AppError as error:
+        form.add_refusal(error)
+        return False
+    messages.success(request, _("The reply to the button “%(key)s” is saved.") % {"key": key})
+    return True
+
+
+@account_page("replies.edit")
+def button_new(request: HttpRequest, account: OfficialAccount) -> HttpResponse:
+    from .models import ButtonReply
+
+    if request.method == "POST":
+        form = ButtonReplyForm(request.POST)
+        if form.is_valid():
+            key = form.cleaned_data["key"].strip()
+            if ButtonReply.objects.filter(account=account, key=key).exists():
+                form.add_error("key", _("This key has a reply already: edit that one."))
+            elif _save_button(request, account, form, key):
+                return redirect(_index_url(account))
+    else:
+        form = ButtonReplyForm(initial={"key": request.GET.get("key", "")[:128]})
+    return _editor(request, account, form, title=_("New menu button reply"), kind="button")
+
+
+@account_page("replies.edit")
+def button_edit(request: HttpRequest, account: OfficialAccount, reply_id: int) -> HttpResponse:
+    button = access_button_reply(account=account, reply_id=reply_id)
+    initial = {
+        **ButtonReplyForm.initial_from(button),
+        "key": button.key,
+        "is_active": button.is_active,
+    }
+    if request.method == "POST":
+        form = ButtonReplyForm(request.POST, initial=initial, key_is_fixed=True)
+        if form.is_valid() and _save_button(request, account, form, button.key):
+            return redirect(_index_url(account))
+    else:
+        form = ButtonReplyForm(initial=initial, key_is_fixed=True)
+    title = _("Reply to the menu button “%(key)s”") % {"key": button.key}
+    return _editor(request, account, form, title=title, kind="button")
+
+
+@require_POST
+@account_page("replies.edit")
+def button_delete(request: HttpRequest, account: OfficialAccount, reply_id: int) -> HttpResponse:
+    button = access_button_reply(account=account, reply_id=reply_id)
+    do_delete_button_reply(reply=button, actor=request.user)
+    messages.success(request, _("The button reply is deleted."))
+    return redirect(_index_url(account))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from weizheng.wechat.protocol.replies import Reply
 from weizheng.wechat.router import HandlerContext, router
 
-from .selectors import default_reply, greeting_for, matching_rule
+from .selectors import button_reply, default_reply, greeting_for, matching_rule
 
 KEYWORD_PRIORITY = 500
 GREETING_PRIORITY = 500
@@ -29,6 +29,13 @@ def greeting(ctx: HandlerContext) -> Reply | None:
     if ctx.message.kind == "event:scan":
         return greeting_for(ctx.account.pk, ctx.message.scene, fallback=False)
     return greeting_for(ctx.account.pk, ctx.message.scene)
+
+
+@router.on("event:click", priority=KEYWORD_PRIORITY, inline=True)
+def menu_button_reply(ctx: HandlerContext) -> Reply | None:
+    """A tapped menu button gets the reply set for its key (apps with a handler for that key
+    answer first: router.menu handlers run at a lower priority number)."""
+    return button_reply(ctx.account.pk, ctx.message.key)
 
 
 @router.on(

@@ -11,7 +11,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from weizheng.replies.actions import do_save_default_reply, do_save_greeting, do_save_keyword_rule
+from weizheng.replies.actions import (
+    do_save_button_reply,
+    do_save_default_reply,
+    do_save_greeting,
+    do_save_keyword_rule,
+)
 from weizheng.replies.models import KeywordRule
 from weizheng.wechat.actions import do_create_account, do_update_account
 from weizheng.wechat.models import OfficialAccount
@@ -171,6 +176,16 @@ REPLIES: dict[str, dict[str, Any]] = {
             },
         ],
         "default": "您的消息已收到。请使用下方菜单办理业务，回复“帮助”查看更多服务。",
+        # menu button key -> reply (the keys of weizheng/menus/demo.py)
+        "buttons": {
+            "POLICE_ACCIDENT_QUICK": "发生轻微交通事故（无人员伤亡、车辆能移动）：\n1. 开启危险报警闪光灯，在来车方向放置警告标志；\n2. 拍摄车辆全景、碰撞部位和车牌照片；\n3. 将车辆移至不妨碍交通的地方，协商处理或拨打 122。\n线上快撤理赔即将开通。",
+            "POLICE_CLAIM_PROGRESS": "理赔进度请联系承保保险公司查询；交警出具事故认定书的进度可拨打 122 转事故处理中队查询。",
+            "POLICE_VIOLATIONS": "交通违法可在“交管12123”App 查询，也可携带身份证和行驶证到各交警大队违法处理窗口查询办理（工作日 8:30–17:30）。",
+            "POLICE_LICENSE_POINTS": "驾驶证记分周期为 12 个月，满分 12 分。记分查询请使用“交管12123”App，或携带驾驶证到车管所窗口查询。",
+            "POLICE_TRAFFIC": "今日路况：人民路（解放路至中山路段）施工，双向各封闭一条车道，请绕行滨江大道。早高峰 7:30–9:00 请错峰出行。",
+            "POLICE_EMERGENCY": "紧急情况请立即拨打 110；交通事故报警请拨打 122。\n非紧急警情和线索可回复文字留言，工作人员将尽快处理。",
+            "POLICE_CONTACT": "平安市公安局交警支队\n地址：平安市人民路 88 号\n值班电话：0000-12345678（24 小时）\n办公时间：工作日 8:30–12:00，14:00–17:30",
+        },
     },
     "water": {
         "greetings": {
@@ -233,6 +248,8 @@ def _load_replies() -> None:
             existing = KeywordRule.objects.filter(account=account, name=rule["name"]).first()
             do_save_keyword_rule(account=account, data=rule, actor=None, rule=existing)
         do_save_default_reply(account=account, data={"text": replies["default"]}, actor=None)
+        for key, text in replies.get("buttons", {}).items():
+            do_save_button_reply(account=account, key=key, data={"text": text}, actor=None)
 
 
 # department, accounts it runs, demo clerks (username, role)
