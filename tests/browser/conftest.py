@@ -1,12 +1,15 @@
 """Browser tests: Playwright driving Debian's chromium (/usr/bin/chromium; never downloaded).
 
-Fixtures for every browser test: `browser` (one chromium per session), `page` (a fresh context
-per test, so no cookie leaks between tests), and for the simulator `simulator` (the police
-account on the mock platform with the personas, opened in the phone simulator).
+Fixtures for browser tests: `browser` (one chromium per test module), `page` (a fresh context per
+test, so no cookie leaks between tests), `screenshot`, and for the simulator `personas` and
+`simulator_url`.
 
-Playwright's sync API runs an event loop in the test thread, and Django refuses database access
-from a thread with a running loop; the tests' own queries are synchronous code, so that check is
-switched off here.
+Playwright's sync API runs an event loop in the test thread for as long as it is started. Hence a
+module-scoped `browser`, not a session-scoped one: a loop left running would make every later
+test's ORM call run "inside an event loop" and refuse any other sync_playwright(). While it runs,
+Django's refusal of database access from such a thread is switched off (the tests' own queries
+are plain synchronous code), and the connections the ORM opened in that context are closed after
+each test (PostgreSQL will not drop a test database that still has sessions).
 """
 
 from __future__ import annotations
@@ -17,12 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from django.db import connections
 
 CHROMIUM = os.environ.get("WEIZHENG_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = os.environ.get("WEIZHENG_SCREENSHOTS") == "1"
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+# A directory to write screenshots into (e.g. docs/img); unset, no test writes any file.
+SCREENSHOT_DIR = os.environ.get("WEIZHENG_SCREENSHOT_DIR", "")
 # Playwright's default wait; a callback through the mock takes tens of milliseconds.
 TIMEOUT_MS = 10_000
 
@@ -33,7 +35,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         message = f"{CHROMIUM} is missing: apt-get install -y chromium fonts-wqy-microhei"
@@ -42,12 +44,21 @@ def browser() -> Iterator[object]:
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+            )
+            yield browser
+            browser.close()
+            connections.close_all()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -59,18 +70,21 @@ def page(browser) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+    connections.close_all()
 
 
 @pytest.fixture
 def screenshot():
-    """screenshot(page, "simulator.png"): written to docs/img/ only with WEIZHENG_SCREENSHOTS=1,
-    so test runs never rewrite tracked files."""
+    """screenshot(page, "simulator.png"): written into $WEIZHENG_SCREENSHOT_DIR only when it is
+    set (WEIZHENG_SCREENSHOT_DIR=docs/img for the README), so test runs never rewrite tracked
+    files."""
 
     def take(page, name: str, **options) -> Path | None:
-        if not SCREENSHOTS:
+        if not SCREENSHOT_DIR:
             return None
-        DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        path = DOCS_IMG / name
+        directory = Path(SCREENSHOT_DIR)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / name
         page.screenshot(path=str(path), **options)
         return path
 
