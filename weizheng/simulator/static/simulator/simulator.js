@@ -128,7 +128,7 @@
       case "image":
         return el("div", { class: "bubble bubble_image", "data-type": "image" }, el("img", { src: b.src, alt: "" }));
       case "voice":
-        return el("div", { class: "bubble bubble_voice", "data-type": "voice", text: "🔊 " + S.voice_message });
+        return el("div", { class: "bubble bubble_voice", "data-type": "voice", text: "))) " + S.voice_message });
       case "video":
         return el(
           "div",
@@ -274,7 +274,7 @@
   }
 
   async function sendImage(base64) {
-    const pending = el("div", { class: "bubble bubble_pending", text: "🖼 …" });
+    const pending = el("div", { class: "bubble bubble_pending", text: "…" });
     showOutgoing(pending);
     const answer = await act("image", base64 ? { image_base64: base64 } : {}, pending);
     if (answer && answer.sent && answer.sent.src) {
@@ -283,13 +283,13 @@
   }
 
   function sendVoice(recognition) {
-    const node = showOutgoing(el("div", { class: "bubble bubble_voice bubble_pending", text: "🎙 " + S.voice_message }), recognition);
+    const node = showOutgoing(el("div", { class: "bubble bubble_voice bubble_pending", text: "((( " + S.voice_message }), recognition);
     act("voice", { recognition }, node);
   }
 
   function sendLocation(place) {
     const node = showOutgoing(
-      el("div", { class: "card card_media", "data-type": "location" }, el("div", { class: "card__icon", text: "📍" }), el("div", {}, el("div", { class: "card__title", text: place.label || "" }), el("div", { class: "card__desc", text: `${place.latitude}, ${place.longitude}` })))
+      el("div", { class: "card card_media", "data-type": "location" }, el("div", { class: "card__icon", text: "◉" }), el("div", {}, el("div", { class: "card__title", text: place.label || "" }), el("div", { class: "card__desc", text: `${place.latitude}, ${place.longitude}` })))
     );
     act("location", place, node);
   }
@@ -312,7 +312,8 @@
   async function unfollow() {
     const answer = await act("unsubscribe", {});
     if (!answer) return;
-    await refreshUser(true);
+    sysline(S.unfollowed);
+    await refreshUser(false);
   }
 
   // --- menu --------------------------------------------------------------------------------------
@@ -462,7 +463,7 @@
             el("button", {
               type: "button",
               class: "dialog-choice",
-              text: "📍 " + place.label,
+              text: "◉ " + place.label,
               onclick: () => {
                 inputs.label.value = place.label;
                 inputs.latitude.value = place.latitude;
@@ -483,7 +484,7 @@
         el("button", {
           type: "button",
           class: "dialog-choice",
-          text: "📁 " + S.photo,
+          text: S.photo,
           onclick: () => {
             $("dialog-cancel").click();
             $("photo-file").click();
