@@ -10,10 +10,12 @@ from playwright.sync_api import expect
 from weizheng.followers.h5_selectors import mask_openid
 from weizheng.menus.actions import do_publish_menu, do_save_menu
 from weizheng.menus.demo import police_demo_structure
-from weizheng.replies.actions import do_save_greeting, do_save_keyword_rule
+from weizheng.replies.actions import (
+    do_save_button_reply,
+    do_save_greeting,
+    do_save_keyword_rule,
+)
 from weizheng.wechat.client import client_for
-from weizheng.wechat.protocol.replies import TextReply
-from weizheng.wechat.router import router
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +57,7 @@ def hall_code(mock_account):
 @pytest.fixture
 def police_menu(mock_account, live_server):
     """The demo police menu, published to the mock platform, its H5 pages on the live server;
-    and an answer to the 交通路况 button (the replies app has no per-button replies yet)."""
+    the 交通路况 button answers with today's traffic."""
     menu = do_save_menu(
         account=mock_account,
         structure=police_demo_structure(f"{live_server.url}/h5"),
@@ -63,10 +65,13 @@ def police_menu(mock_account, live_server):
         name="警务服务",
     )
     do_publish_menu(menu=menu, actor=None)
-    saved = list(router.rules)
-    router.menu("POLICE_TRAFFIC")(lambda ctx: TextReply(content=TRAFFIC))
-    yield menu
-    router.rules[:] = saved
+    do_save_button_reply(
+        account=mock_account,
+        key="POLICE_TRAFFIC",
+        data={"reply_type": "text", "text": TRAFFIC},
+        actor=None,
+    )
+    return menu
 
 
 def test_following_shows_the_greeting(page, simulator_url, personas, replies):
