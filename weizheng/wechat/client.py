@@ -41,9 +41,16 @@ from .models import AccessToken, ApiCall, OfficialAccount
 
 logger = logging.getLogger(__name__)
 
-# Calls that deliver a message: retried only when the request surely never reached WeChat.
+# Calls retried only when the request surely never reached WeChat: those that deliver a message,
+# and the OAuth code exchange (a code works once: a blind retry would read "code been used").
 NOT_IDEMPOTENT = frozenset(
-    {"message/custom/send", "message/template/send", "message/mass/send", "message/mass/sendall"}
+    {
+        "message/custom/send",
+        "message/template/send",
+        "message/mass/send",
+        "message/mass/sendall",
+        "sns/oauth2/access_token",
+    }
 )
 REAL_HOSTS = ("https://api.weixin.qq.com", "https://mp.weixin.qq.com", "https://open.weixin.qq.com")
 

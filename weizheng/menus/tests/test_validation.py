@@ -233,7 +233,7 @@ def test_view_buttons_need_a_url():
     del structure["button"][1]["sub_button"][2]["url"]
     problem = only_problem(structure)
     assert problem.code == ProblemCode.URL_MISSING
-    assert problem.message == "The URL of sub-button 3 “办事指南” of button 2 is missing."
+    assert problem.message == "The URL of sub-button 3 “我的信息” of button 2 is missing."
 
 
 @pytest.mark.parametrize(
@@ -246,7 +246,7 @@ def test_view_urls_must_be_http_or_https(url):
     problem = only_problem(structure)
     assert problem.code == ProblemCode.URL_NOT_WEB
     assert problem.message == (
-        "The URL of sub-button 3 “办事指南” of button 2 must be a web address starting with"
+        "The URL of sub-button 3 “我的信息” of button 2 must be a web address starting with"
         " http:// or https://."
     )
 
@@ -264,12 +264,12 @@ def test_view_urls_are_at_most_1024_bytes():
 
 def test_view_urls_must_lead_to_an_allowed_domain_when_a_list_is_configured():
     structure = demo()
-    structure["button"][1]["sub_button"][3]["url"] = "https://evil.example.com/h5/police/me/"
+    structure["button"][1]["sub_button"][2]["url"] = "https://evil.example.com/h5/police/me/"
     assert check_menu(structure) == []  # no list: not checked
     problem = only_problem(structure, allowed_domains=["weizheng.gov.cn"])
     assert problem.code == ProblemCode.URL_DOMAIN_NOT_ALLOWED
     assert problem.message == (
-        "The URL of sub-button 4 “我的信息” of button 2 leads to evil.example.com, which is not"
+        "The URL of sub-button 3 “我的信息” of button 2 leads to evil.example.com, which is not"
         " one of the account's allowed domains (weizheng.gov.cn)."
     )
 

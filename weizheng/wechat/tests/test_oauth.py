@@ -176,3 +176,17 @@ def test_a_state_issued_for_one_account_does_not_sign_in_to_another(client, mock
 
     assert answer.status_code == 400
     assert oauth.OPENIDS_KEY not in client.session
+
+
+def test_a_code_exchange_that_timed_out_is_not_retried(client, citizen, settings):
+    """A code works once: after a timeout the request may have reached WeChat, so a retry would
+    only read "code been used". One attempt, then a clear page for the citizen."""
+    from weizheng.wechat_mock import actions as mock
+
+    settings.WECHAT_HTTP_TIMEOUT_SECONDS = 0.3
+    settings.WECHAT_HTTP_RETRIES = 2
+    back = _authorize(client, _start(client), citizen.openid)
+    mock.inject_fault(kind="latency", api="sns/oauth2/access_token", value=1.0, remaining=5)
+    answer = client.get(back)
+    assert answer.status_code in (502, 503)
+    assert ApiCall.objects.filter(api="sns/oauth2/access_token").count() == 1

@@ -28,6 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self._qr_codes()
+        self._personas()
         police = OfficialAccount.objects.filter(slug="police").first()
         if police is None:
             self.stderr.write("No demo police account: run demo_load first.")
@@ -54,3 +55,14 @@ class Command(BaseCommand):
                 check_create_qrcode(account=account, name=name, scene=scene, actor_label="demo")
             except AppError as exc:
                 self.stderr.write(f"The demo QR code {scene} was not created: {exc.message}")
+
+    def _personas(self) -> None:
+        """The simulator's citizens; the ones who follow do so through the running callback, so
+        the app knows them as followers."""
+        from weizheng.simulator.personas import ensure_personas
+
+        for account in OfficialAccount.objects.filter(is_active=True).order_by("pk"):
+            try:
+                ensure_personas(account)
+            except Exception as exc:  # the demo goes on; the simulator creates them lazily too
+                self.stderr.write(f"Personas of {account.name} not ready: {exc}")
