@@ -197,6 +197,14 @@ LOGIN_REDIRECT_URL = "staff:home"
 OTP_TOTP_ISSUER = env("WEIZHENG_OTP_ISSUER", "微政 Weizheng")
 # Staff must pass TOTP to use the back office; the demo and tests may turn it off.
 STAFF_REQUIRE_TOTP = env_bool("WEIZHENG_STAFF_REQUIRE_TOTP", True)
+# Behind a reverse proxy (nginx) that terminates TLS: trust its X-Forwarded-Proto/Host, so OAuth
+# redirect URIs and CSRF checks see the public https address, and its X-Forwarded-For, so the
+# lockout counts the citizen's or clerk's address rather than the proxy's.
+if env_bool("WEIZHENG_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+    AXES_IPWARE_PROXY_COUNT = env_int("WEIZHENG_PROXY_COUNT", 1)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("WEIZHENG_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
