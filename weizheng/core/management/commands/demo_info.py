@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
@@ -12,7 +13,15 @@ from django.core.management.base import BaseCommand
 
 from weizheng.wechat.models import OfficialAccount
 
-from .demo_load import CLERK_PASSWORD, DEMO_PASSWORD, DEMO_USERNAME, DEPARTMENTS
+from .demo_load import (
+    CLERK_PASSWORD,
+    DEMO_PASSWORD,
+    DEMO_TOTP_KEY,
+    DEMO_USERNAME,
+    DEPARTMENTS,
+)
+
+DEMO_TOTP_BASE32 = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
 
 
 class Command(BaseCommand):
@@ -36,7 +45,11 @@ class Command(BaseCommand):
         )
         simulator = f"{web}/simulator/" + (f"?account={first.slug}" if first else "")
         out(f"  Phone simulator:      {simulator}   (play a citizen: follow, scan, menu, chat)")
-        out(f"  Back office:          {web}/admin/   login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        out(f"  Back office:          {web}/office/   login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        out(
+            "  Two-factor code:      shown on the demo's sign-in page (DEBUG only); or add the key"
+            f" {DEMO_TOTP_BASE32} to an authenticator app"
+        )
         clerks = ", ".join(
             username for _name, _slugs, people in DEPARTMENTS for username, _role in people
         )
