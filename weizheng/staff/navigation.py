@@ -52,7 +52,7 @@ ACCOUNT_SECTIONS: tuple[Section, ...] = (
 # Pages across accounts.
 GLOBAL_ENTRIES: tuple[Entry, ...] = (
     Entry("home", _("Dashboard"), "staff:home"),
-    Entry("audit-all", _("Audit log"), "staff:audit", "audit.view"),
+    Entry("audit-all", _("Audit log, all accounts"), "staff:audit", "audit.view"),
     Entry("security", _("Two-factor sign-in"), "staff:security"),
 )
 
