@@ -60,5 +60,13 @@ def test_demo_publish_creates_the_menu_and_qr_codes_on_the_platform_once(live_se
     assert MockQrCode.objects.count() == 3
     assert Menu.objects.filter(account__slug="police", status="published").count() == 1
     assert MockMenu.objects.filter(is_conditional=False).count() == 1
+    # The citizens follow through the callback: the app knows them, once.
+    from weizheng.followers.models import Follower
+
+    zhang = MockUser.objects.get(
+        app__appid=OfficialAccount.objects.get(slug="police").app_id, nickname="张伟"
+    )
+    assert zhang.is_subscribed
+    assert Follower.objects.get(account__slug="police", openid=zhang.openid).subscribe_count == 1
     # Every demo login has the demo authenticator, so the DEBUG sign-in page can show its code.
     assert TOTPDevice.objects.filter(name="demo", confirmed=True).count() == 5

@@ -131,12 +131,15 @@ class Command(BaseCommand):
                 for slug in slugs:
                     app_id = OfficialAccount.objects.get(slug=slug).app_id
                     if not MockUser.objects.filter(app__appid=app_id, nickname=nickname).exists():
+                        # Not following yet: demo_publish makes them follow through the
+                        # running callback, so the app knows them as followers.
                         mock.create_user(
                             app_id,
                             nickname=nickname,
                             city=city,
                             language=language,
                             province="平安省",
+                            is_subscribed=False,
                         )
         self.stdout.write(
             self.style.SUCCESS(

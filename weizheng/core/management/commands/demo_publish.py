@@ -28,6 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self._qr_codes()
+        self._citizens_follow()
         self._personas()
         police = OfficialAccount.objects.filter(slug="police").first()
         if police is None:
@@ -66,3 +67,27 @@ class Command(BaseCommand):
                 ensure_personas(account)
             except Exception as exc:  # the demo goes on; the simulator creates them lazily too
                 self.stderr.write(f"Personas of {account.name} not ready: {exc}")
+
+    def _citizens_follow(self) -> None:
+        """demo_load's citizens follow their accounts through the mock platform and the running
+        callback, once (a citizen the app already knows is left as they are)."""
+        from weizheng.core.management.commands.demo_load import CITIZENS
+        from weizheng.followers.models import Follower
+        from weizheng.wechat_mock import actions as mock
+        from weizheng.wechat_mock.models import MockUser
+
+        for nickname, _city, _language, slugs in CITIZENS:
+            for slug in slugs:
+                account = OfficialAccount.objects.filter(slug=slug).first()
+                user = MockUser.objects.filter(
+                    app__appid=getattr(account, "app_id", None), nickname=nickname
+                ).first()
+                if account is None or user is None:
+                    continue
+                if Follower.objects.filter(account=account, openid=user.openid).exists():
+                    continue
+                if user.is_subscribed:
+                    continue  # following on the platform already (an older demo database)
+                result = mock.user_subscribes(account.app_id, user.openid)
+                if not result.ok:
+                    self.stderr.write(f"{nickname} could not follow {account.name}.")
