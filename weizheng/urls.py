@@ -11,10 +11,11 @@ urlpatterns = [
     # Each app's back-office pages about one account (navigation: weizheng/staff/navigation.py).
     *(
         path(f"office/accounts/<int:account_id>/{app}/", include(f"weizheng.{app}.staff_urls"))
-        for app in ("followers", "menus", "replies")
+        for app in ("followers", "menus", "replies", "content", "notifications", "broadcasts")
     ),
     path("office/accounts/<int:account_id>/qrcodes/", include("weizheng.wechat.qrcode_staff_urls")),
     path("h5/<slug:account_slug>/", include("weizheng.followers.urls")),
+    path("h5/<slug:account_slug>/", include("weizheng.content.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "weizheng.followers",
     "weizheng.menus",
     "weizheng.replies",
+    "weizheng.search",
+    "weizheng.content",
+    "weizheng.notifications",
+    "weizheng.broadcasts",
 ]
 
 MIDDLEWARE = [

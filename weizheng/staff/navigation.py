@@ -47,6 +47,29 @@ ACCOUNT_SECTIONS: tuple[Section, ...] = (
             Entry("audit", _("Audit log"), "staff:account-audit", "audit.view"),
         ),
     ),
+    Section(
+        _("Publishing"),
+        (
+            Entry(
+                "content",
+                _("Policies and news"),
+                "office-content:index",
+                ("content.edit", "content.review", "content.approve"),
+            ),
+            Entry(
+                "broadcasts",
+                _("Broadcasts"),
+                "office-broadcasts:index",
+                ("broadcasts.edit", "broadcasts.review", "broadcasts.approve"),
+            ),
+            Entry(
+                "notifications",
+                _("Notifications"),
+                "office-notifications:index",
+                "notifications.view",
+            ),
+        ),
+    ),
 )
 
 # Pages across accounts.

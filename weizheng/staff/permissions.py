@@ -21,17 +21,32 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "audit.view",
             "content.edit",
             "content.review",
+            "content.approve",
+            "broadcasts.edit",
+            "broadcasts.review",
+            "broadcasts.approve",
+            "notifications.view",
             "cases.handle",
             "analytics.view",
         }
     ),
     Role.EDITOR: frozenset(
-        {"account.view", "menu.edit", "replies.edit", "qrcodes.manage", "content.edit"}
+        {
+            "account.view",
+            "menu.edit",
+            "replies.edit",
+            "qrcodes.manage",
+            "content.edit",
+            "broadcasts.edit",
+        }
     ),
-    Role.REVIEWER: frozenset({"account.view", "content.review", "menu.publish"}),
+    # 三审: editors write, reviewers do the first review (初审), administrators the final one (终审).
+    Role.REVIEWER: frozenset(
+        {"account.view", "content.review", "broadcasts.review", "menu.publish"}
+    ),
     Role.HANDLER: frozenset({"account.view", "followers.view", "cases.handle"}),
     Role.INVESTIGATOR: frozenset({"account.view", "tips.read"}),
-    Role.ANALYST: frozenset({"account.view", "analytics.view"}),
+    Role.ANALYST: frozenset({"account.view", "analytics.view", "notifications.view"}),
 }
 
 ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())

@@ -69,4 +69,4 @@ def test_demo_publish_creates_the_menu_and_qr_codes_on_the_platform_once(live_se
     assert zhang.is_subscribed
     assert Follower.objects.get(account__slug="police", openid=zhang.openid).subscribe_count == 1
     # Every demo login has the demo authenticator, so the DEBUG sign-in page can show its code.
-    assert TOTPDevice.objects.filter(name="demo", confirmed=True).count() == 5
+    assert TOTPDevice.objects.filter(name="demo", confirmed=True).count() == 6

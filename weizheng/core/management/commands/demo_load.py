@@ -126,6 +126,9 @@ class Command(BaseCommand):
             _ensure_demo_authenticator(staff)
             _load_replies()
             _load_departments()
+            for module in app_demo_modules():
+                if hasattr(module, "load_demo"):
+                    module.load_demo()
 
             for nickname, city, language, slugs in CITIZENS:
                 for slug in slugs:
@@ -256,6 +259,23 @@ def _load_replies() -> None:
             do_save_button_reply(account=account, key=key, data={"text": text}, actor=None)
 
 
+# Apps with a `demo.py` add their demo data: `load_demo()` here (no servers needed),
+# `publish_demo()` from demo_publish (the web app and the mock platform are running).
+DEMO_APPS = ("content", "notifications", "broadcasts")
+
+
+def app_demo_modules() -> list[Any]:
+    import importlib
+    import importlib.util
+
+    modules = []
+    for app in DEMO_APPS:
+        name = f"weizheng.{app}.demo"
+        if importlib.util.find_spec(name) is not None:
+            modules.append(importlib.import_module(name))
+    return modules
+
+
 # department, accounts it runs, demo clerks (username, role)
 DEPARTMENTS = [
     (
@@ -264,6 +284,7 @@ DEPARTMENTS = [
         [("police_admin", "administrator"), ("police_editor", "editor")],
     ),
     ("平安水务集团客服中心", ["water"], [("water_editor", "editor")]),
+    ("平安市政府办公室", ["police", "water"], [("gov_reviewer", "reviewer")]),
     ("投洽会组委会", ["expo", "expo-en"], [("expo_admin", "administrator")]),
 ]
 CLERK_PASSWORD = "weizheng-clerk"  # noqa: S105 - printed for the demo on purpose

@@ -30,6 +30,11 @@ class Command(BaseCommand):
         self._qr_codes()
         self._citizens_follow()
         self._personas()
+        from weizheng.core.management.commands.demo_load import app_demo_modules
+
+        for module in app_demo_modules():
+            if hasattr(module, "publish_demo"):
+                module.publish_demo(self.stdout, self.stderr)
         police = OfficialAccount.objects.filter(slug="police").first()
         if police is None:
             self.stderr.write("No demo police account: run demo_load first.")
