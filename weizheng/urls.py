@@ -16,6 +16,7 @@ urlpatterns = [
     path("office/accounts/<int:account_id>/qrcodes/", include("weizheng.wechat.qrcode_staff_urls")),
     path("h5/<slug:account_slug>/", include("weizheng.followers.urls")),
     path("h5/<slug:account_slug>/", include("weizheng.content.urls")),
+    path("h5/<slug:account_slug>/search/", include("weizheng.search.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
