@@ -1,7 +1,13 @@
-"""Back-office pages of the notifications app, under /office/accounts/<account_id>/notifications/."""
+"""Back-office pages of the notification service, under /office/accounts/<account_id>/notifications/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import staff_views
 
 app_name = "office-notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", staff_views.index, name="index"),
+    path("lanes/resume/", staff_views.resume_lane, name="resume-lane"),
+    path("templates/<str:kind>/", staff_views.template_edit, name="template"),
+]

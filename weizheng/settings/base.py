@@ -284,3 +284,17 @@ WECHAT_GROUP_COMMIT = env_bool("WEIZHENG_GROUP_COMMIT", True)
 # With REDIS_URL: claims and replies in Redis, interaction-log rows written behind the answer
 # (weizheng/wechat/fastpath.py). Off by default: the database path stores every message first.
 WECHAT_REDIS_FAST_PATH = env_bool("WEIZHENG_REDIS_FAST_PATH", False)
+
+# --- Notifications (weizheng/notifications, docs/notifications.md) ---------------------------------
+# Token bucket per account and WeChat API: calls a second and burst size.
+NOTIFICATIONS_RATE_PER_SECOND = env_float("WEIZHENG_NOTIFY_RATE", 20.0)
+NOTIFICATIONS_RATE_BURST = env_float("WEIZHENG_NOTIFY_BURST", 20.0)
+NOTIFICATIONS_RATE_OVERRIDES: dict[str, tuple[float, float]] = {}
+# Transient failures are retried with backoff for this long, then marked failed.
+NOTIFICATIONS_RETRY_HOURS = env_float("WEIZHENG_NOTIFY_RETRY_HOURS", 12.0)
+# A notification left "sending" this long by a dead worker goes back to the queue.
+NOTIFICATIONS_STUCK_MINUTES = env_int("WEIZHENG_NOTIFY_STUCK_MINUTES", 10)
+# The SMS fallback's gateway (a class with send(phone, text)); the default only logs.
+NOTIFICATIONS_SMS_GATEWAY = env("WEIZHENG_SMS_GATEWAY", "weizheng.notifications.sms.LogGateway")
+# A callable (account, openid) -> phone number or None; identity binding provides one.
+NOTIFICATIONS_PHONE_LOOKUP = env("WEIZHENG_PHONE_LOOKUP", "") or ""
