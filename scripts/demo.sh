@@ -22,6 +22,9 @@ pids+=($!)
 pids+=($!)
 "$PY" manage.py db_worker --queue-name '*' --no-reload >var/log/worker.log 2>&1 &
 pids+=($!)
+# Retries, paused lanes coming back and anything a lost task left: the notification dispatcher.
+"$PY" manage.py notifications_dispatch --loop >var/log/notifications.log 2>&1 &
+pids+=($!)
 
 for _ in $(seq 1 50); do
   curl -fs -o /dev/null "http://127.0.0.1:${PORT}/healthz" && break

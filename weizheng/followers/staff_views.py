@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from weizheng.core.actions import do_audit
 from weizheng.core.errors import AppError
+from weizheng.notifications.selectors import history_for as notification_history
 from weizheng.staff.decorators import account_page
 from weizheng.staff.selectors import can
 
@@ -115,6 +116,7 @@ def follower_detail(request: HttpRequest, account: Any, follower_id: int) -> Htt
             "window_open": window_closes is not None and window_closes > timezone.now(),
             "window_closes": window_closes,
             "may_manage": can(request.user, "followers.manage", account),
+            "notifications": notification_history(account=account, openid=follower.openid),
             "other_tags": FollowerTag.objects.filter(account=account)
             .exclude(pk__in=follower.tags.values("pk"))
             .order_by("name"),

@@ -68,5 +68,10 @@ def test_demo_publish_creates_the_menu_and_qr_codes_on_the_platform_once(live_se
     )
     assert zhang.is_subscribed
     assert Follower.objects.get(account__slug="police", openid=zhang.openid).subscribe_count == 1
+    # The demo notice reached 张伟 as a customer-service message (he had just followed).
+    from weizheng.notifications.models import Notification
+
+    notice = Notification.objects.get(dedupe_key="demo:notice:licence-renewal")
+    assert (notice.status, notice.channel, notice.openid) == ("sent", "custom", zhang.openid)
     # Every demo login has the demo authenticator, so the DEBUG sign-in page can show its code.
     assert TOTPDevice.objects.filter(name="demo", confirmed=True).count() == 6
