@@ -355,3 +355,26 @@ def test_a_notification_left_sending_by_a_dead_worker_goes_out_later(mock_accoun
     dispatch_due()
     n.refresh_from_db()
     assert n.status == Status.SENT
+
+
+def test_the_follower_page_lists_what_was_sent(mock_account, citizen, django_user_model):
+    from django.test import Client
+
+    from weizheng.followers.models import Follower
+    from weizheng.staff.models import Department, Membership, Role
+    from weizheng.staff.testing import login_staff
+
+    open_window(mock_account, citizen)
+    send_notice(mock_account, citizen.openid)
+    department = Department.objects.create(name="交警支队")
+    department.accounts.add(mock_account)
+    alice = django_user_model.objects.create_user("alice", password="pw-2026-x!")
+    Membership.objects.create(user=alice, department=department, role=Role.ADMINISTRATOR)
+    office = Client()
+    login_staff(office, alice)
+    follower = Follower.objects.get(account=mock_account, openid=citizen.openid)
+    page = office.get(
+        f"/office/accounts/{mock_account.pk}/followers/{follower.pk}/"
+    ).content.decode()
+    history = page.split('data-testid="notifications"')[1].split("</table>")[0]
+    assert "office.notice" in history
