@@ -372,7 +372,7 @@ def test_the_follower_page_lists_what_was_sent(mock_account, citizen, django_use
     Membership.objects.create(user=alice, department=department, role=Role.ADMINISTRATOR)
     office = Client()
     login_staff(office, alice)
-    follower = Follower.objects.get(account=mock_account, openid=citizen.openid)
+    follower, _ = Follower.objects.get_or_create(account=mock_account, openid=citizen.openid)
     page = office.get(
         f"/office/accounts/{mock_account.pk}/followers/{follower.pk}/"
     ).content.decode()
