@@ -1,0 +1,105 @@
+"""From what a citizen typed to what the index is asked: checked, segmented, synonyms added.
+
+A parsed query is an AND of groups, one per query word; a group is an OR of alternatives (the
+word and its synonyms); an alternative is an AND of tokens (a synonym of several words, such as an
+account's own 新市民积分 that jieba cuts in two, needs all of them).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from weizheng.core.errors import AppError
+
+from . import segment
+from .models import Synonym
+
+MAX_QUERY_LENGTH = 50
+
+Alternative = tuple[str, ...]
+Group = tuple[Alternative, ...]
+
+
+def check_query(query: str) -> str:
+    """The query with its spaces collapsed; AppError when it is empty or too long."""
+    text = " ".join(unicodedata.normalize("NFC", query or "").split())
+    if not text:
+        raise AppError(
+            "empty_query",
+            _("Please type what you are looking for, for example 公积金提取."),
+        )
+    if len(text) > MAX_QUERY_LENGTH:
+        raise AppError(
+            "query_too_long",
+            _(
+                "Your search is %(length)d characters long; please keep it to %(limit)d or "
+                "fewer. A few key words work best, for example 公积金提取."
+            )
+            % {"length": len(text), "limit": MAX_QUERY_LENGTH},
+            limit=MAX_QUERY_LENGTH,
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str
+    words: tuple[str, ...]
+    groups: tuple[Group, ...]
+
+    @property
+    def terms(self) -> list[str]:
+        """Every word searched for: the query's own, then the synonyms added."""
+        seen: dict[str, None] = dict.fromkeys(self.words)
+        for group in self.groups:
+            for alternative in group:
+                seen.setdefault(
+                    "".join(alternative) if _all_cjk(alternative) else " ".join(alternative), None
+                )
+        return list(seen)
+
+    @property
+    def tokens(self) -> list[str]:
+        """Every token any alternative needs (for highlighting), longest first."""
+        found = {token for group in self.groups for alternative in group for token in alternative}
+        return sorted(found, key=lambda token: (-len(token), token))
+
+
+def _all_cjk(tokens: Alternative) -> bool:
+    return all(not token.isascii() for token in tokens)
+
+
+def synonyms_for(words: list[str], *, account_id: int) -> dict[str, list[str]]:
+    """For each word, the terms the account (or every account) declares synonymous with it."""
+    if not words:
+        return {}
+    rows = Synonym.objects.filter(
+        Q(account_id=account_id) | Q(account__isnull=True),
+        Q(term__in=words) | Q(synonym__in=words),
+    ).values_list("term", "synonym")
+    found: dict[str, list[str]] = {}
+    for term, synonym in rows:
+        if term in words:
+            found.setdefault(term, []).append(synonym)
+        if synonym in words:
+            found.setdefault(synonym, []).append(term)
+    return found
+
+
+def parse_query(text: str, *, account_id: int) -> ParsedQuery:
+    """Segment a checked query and add each word's synonyms as alternatives."""
+    words = segment.query_words(text)
+    synonyms = synonyms_for(words, account_id=account_id)
+    groups: list[Group] = []
+    for word in words:
+        alternatives: dict[Alternative, None] = {(word,): None}
+        for synonym in synonyms.get(word, []):
+            tokens = segment.term_tokens(synonym)
+            if tokens:
+                alternatives.setdefault(tokens, None)
+        groups.append(tuple(alternatives))
+    return ParsedQuery(text=text, words=tuple(words), groups=tuple(groups))

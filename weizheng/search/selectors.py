@@ -1,0 +1,123 @@
+"""Reads of the search index: ranked, filtered, counted, highlighted."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .backends import get_backend
+from .documents import Hit, SearchResults
+from .highlight import mark, snippet
+from .models import FACET_COLUMNS, SearchEntry
+from .query import ParsedQuery, check_query, parse_query
+
+MAX_LIMIT = 100
+
+
+def _filters(facets: dict[str, str | int] | None) -> dict[str, Any]:
+    """Facet filters as column values; an empty value is no filter."""
+    filters: dict[str, Any] = {}
+    for name, value in (facets or {}).items():
+        if name not in FACET_COLUMNS:
+            raise ValueError(f"unknown facet {name!r}: filter on {', '.join(FACET_COLUMNS)}")
+        if value is None or value == "":
+            continue
+        if name == "year":
+            try:
+                filters[name] = int(value)
+            except (TypeError, ValueError):
+                filters[name] = -1  # not a year: matches nothing, as it should
+        else:
+            filters[name] = str(value)
+    return filters
+
+
+def _count(
+    combinations: list[tuple[tuple[Any, ...], int]], filters: dict[str, Any]
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """Total under every filter, and each facet's counts under the other facets' filters."""
+    index = {column: i for i, column in enumerate(FACET_COLUMNS)}
+    total = 0
+    counts: dict[str, Counter[str]] = {column: Counter() for column in FACET_COLUMNS}
+    for values, matches in combinations:
+        failing = [c for c, wanted in filters.items() if values[index[c]] != wanted]
+        if not failing:
+            total += matches
+        for column in FACET_COLUMNS:
+            if failing and failing != [column]:
+                continue
+            value = values[index[column]]
+            if value not in (None, ""):
+                counts[column][str(value)] += matches
+    return total, {
+        column: dict(counter.most_common()) for column, counter in counts.items() if counter
+    }
+
+
+def _hits(ranked: list[tuple[int, float]], query: ParsedQuery) -> list[Hit]:
+    entries = SearchEntry.objects.in_bulk([entry_id for entry_id, _ in ranked])
+    tokens = query.tokens
+    hits = []
+    for entry_id, score in ranked:
+        entry = entries.get(entry_id)
+        if entry is None:  # removed between the two queries
+            continue
+        hits.append(
+            Hit(
+                key=entry.key,
+                title_html=mark(entry.title, tokens),
+                snippet_html=snippet(entry.body, tokens),
+                score=score,
+                url=entry.url,
+                facets=entry.facets,
+                published_at=entry.published_at,
+                title=entry.title,
+            )
+        )
+    return hits
+
+
+def search_entries(
+    *,
+    account_id: int,
+    query: str,
+    language: str | None = None,
+    facets: dict[str, str | int] | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> SearchResults:
+    """Every word must match (a word matches through its synonyms too); when no entry has them
+    all, entries with some of them, marked `is_partial`."""
+    text = check_query(query)
+    filters = _filters(facets)
+    limit = max(1, min(limit, MAX_LIMIT))
+    offset = max(0, offset)
+    parsed = parse_query(text, account_id=account_id)
+    if not parsed.groups:  # only words such as 的 or 怎么办
+        return SearchResults(hits=[], total=0, terms=[], facet_counts={})
+    backend = get_backend()
+    language = (language or "").lower() or None
+    attempts = [True, False] if len(parsed.groups) > 1 else [True]
+    for match_all in attempts:
+        expression = backend.expression(parsed, match_all=match_all)
+        combinations = backend.combinations(expression, account_id=account_id, language=language)
+        if combinations or match_all is attempts[-1]:
+            break
+    total, facet_counts = _count(combinations, filters)
+    ranked = []
+    if total and offset < total:
+        ranked = backend.ranked(
+            expression,
+            account_id=account_id,
+            language=language,
+            filters=filters,
+            limit=limit,
+            offset=offset,
+        )
+    return SearchResults(
+        hits=_hits(ranked, parsed),
+        total=total,
+        terms=parsed.terms,
+        facet_counts=facet_counts,
+        is_partial=not match_all,
+    )
