@@ -11,12 +11,11 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from weizheng.core.errors import AppError
@@ -57,6 +56,10 @@ CUSTOMER_SERVICE_WINDOW = timedelta(hours=48)
 OAUTH_CODE_LIFETIME = timedelta(minutes=5)
 OAUTH_REFRESH_LIFETIME = timedelta(days=30)
 TEMPLATE_DEDUPE_WINDOW = timedelta(minutes=10)
+# WeChat refuses a mass send whose clientmsgid it saw in the last 24 hours (45065).
+CLIENTMSGID_MEMORY = timedelta(hours=24)
+# Our choice where WeChat's docs give none: the text of a mass message, in bytes of UTF-8.
+MASS_TEXT_MAX_BYTES = 2048
 
 DEFAULT_QUOTAS: dict[str, int] = {
     "token": 2_000,
@@ -197,6 +200,40 @@ def create_user(
         tagid_list=list(tagid_list or []),
         blocks_templates=blocks_templates,
     )
+
+
+def create_users_bulk(
+    app: MockApp | str,
+    *,
+    count: int,
+    language: str = "zh_CN",
+    openid_prefix: str = "",
+    batch_size: int = 5_000,
+) -> list[str]:
+    """`count` following users at once (tests and benchmarks of large audiences): openids
+    `<prefix><n>` padded to 28 characters, numbered in order; no callback is posted. Returns the
+    openids."""
+    app = _app(app)
+    prefix = openid_prefix or app.openid_prefix + "B"
+    width = 28 - len(prefix)
+    now = _now()
+    openids = [f"{prefix}{n:0{width}d}" for n in range(count)]
+    for start in range(0, count, batch_size):
+        MockUser.objects.bulk_create(
+            [
+                MockUser(
+                    app=app,
+                    openid=openid,
+                    language=language,
+                    country="中国",
+                    is_subscribed=True,
+                    subscribe_time=now,
+                    subscribe_scene="ADD_SCENE_SEARCH",
+                )
+                for openid in openids[start : start + batch_size]
+            ]
+        )
+    return openids
 
 
 # --- Quotas and faults ------------------------------------------------------------------------
@@ -725,6 +762,8 @@ def _check_mass_body(body: dict[str, Any]) -> tuple[str, str]:
     content = body[msgtype]
     if msgtype == "text" and not content.get("content"):
         raise WeChatError(errors.EMPTY_CONTENT)
+    if msgtype == "text" and len(str(content["content"]).encode("utf-8")) > MASS_TEXT_MAX_BYTES:
+        raise WeChatError(errors.CONTENT_SIZE_OUT_OF_LIMIT)
     if msgtype in ("mpnews", "voice", "mpvideo") and not content.get("media_id"):
         raise WeChatError(errors.MEDIA_ID_MISSING)
     if msgtype == "image" and not (content.get("media_ids") or content.get("media_id")):
@@ -736,11 +775,17 @@ def _check_mass_body(body: dict[str, Any]) -> tuple[str, str]:
 
 
 def _refuse_repeated_clientmsgid(app: MockApp, clientmsgid: str) -> None:
+    """45065 with the earlier msg_id when the clientmsgid was used in the last 24 hours. An older
+    use is forgotten, as WeChat forgets it: the same clientmsgid sends again."""
     if not clientmsgid:
         return
     earlier = MockMassJob.objects.filter(app=app, clientmsgid=clientmsgid).first()
-    if earlier is not None:
+    if earlier is None:
+        return
+    if earlier.created_at > _now() - CLIENTMSGID_MEMORY:
         raise WeChatError(errors.CLIENTMSGID_EXISTS, msg_id=earlier.msg_id)
+    # Free the unique key for the new job; the old one keeps its clientmsgid in the payload.
+    MockMassJob.objects.filter(pk=earlier.pk).update(clientmsgid="")
 
 
 def _month_start() -> datetime:
@@ -754,20 +799,20 @@ def _run_mass_job(
     target: str,
     tag_id: int | None,
     total: int,
-    recipients: Iterable[MockUser],
+    recipients: list[str],
     msgtype: str,
     clientmsgid: str,
     body: dict[str, Any],
 ) -> MockMassJob:
+    """Create the job and one delivery row per recipient who has not had this month's four.
+
+    Sized for a million followers: the month's counts are read for these recipients only, and
+    the rows are inserted in one batch without a model instance each. A mass delivery row
+    carries no payload of its own (the job holds it; `selectors.delivered_payloads` joins it)."""
     limit = quota_limit(app, "mass_per_follower_month") or MASS_PER_FOLLOWER_PER_MONTH
-    received = dict(
-        MockDelivered.objects.filter(app=app, channel=Channel.MASS, created_at__gte=_month_start())
-        .order_by()
-        .values_list("openid")
-        .annotate(n=Count("id"))
-    )
-    eligible = [u for u in recipients if received.get(u.openid, 0) < limit]
-    payload = {k: v for k, v in body.items() if k not in ("touser", "filter", "clientmsgid")}
+    received = selectors.mass_counts_this_month(app, recipients, since=_month_start())
+    eligible = [openid for openid in recipients if received.get(openid, 0) < limit]
+    payload = {k: v for k, v in body.items() if k not in ("touser", "filter")}
     try:
         with transaction.atomic():
             job = MockMassJob.objects.create(
@@ -786,19 +831,7 @@ def _run_mass_job(
                 error_count=0,
                 created_at=_now(),
             )
-            now = _now()
-            MockDelivered.objects.bulk_create(
-                MockDelivered(
-                    app=app,
-                    openid=u.openid,
-                    channel=Channel.MASS,
-                    msgtype=msgtype,
-                    payload=payload,
-                    msg_id=str(job.msg_id),
-                    created_at=now,
-                )
-                for u in eligible
-            )
+            _insert_mass_deliveries(app, job, eligible)
     except IntegrityError:
         # Two sends with one clientmsgid raced: the loser answers like a repeat.
         _refuse_repeated_clientmsgid(app, clientmsgid)
@@ -822,6 +855,21 @@ def _run_mass_job(
     return job
 
 
+def _insert_mass_deliveries(app: MockApp, job: MockMassJob, openids: list[str]) -> None:
+    table = MockDelivered._meta.db_table
+    created = connection.ops.adapt_datetimefield_value(job.created_at)
+    sql = (
+        f"INSERT INTO {table} (app_id, openid, channel, msgtype, payload, msg_id, created_at) "  # noqa: S608 - the model's table; values are parameters
+        "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    )
+    rows = [
+        (app.pk, o, Channel.MASS.value, job.msgtype, "{}", str(job.msg_id), created)
+        for o in openids
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def do_mass_send_all(app: MockApp, *, body: dict[str, Any]) -> MockMassJob:
     """/cgi-bin/message/mass/sendall to every follower or to a tag. Followers who already got
     four mass messages this month are filtered out (FilterCount counts those who remain)."""
@@ -829,7 +877,8 @@ def do_mass_send_all(app: MockApp, *, body: dict[str, Any]) -> MockMassJob:
     _refuse_repeated_clientmsgid(app, clientmsgid)
     filter_ = body.get("filter") if isinstance(body.get("filter"), dict) else {}
     if filter_.get("is_to_all") in (True, "true", 1):
-        recipients, target, tag_id = list(selectors.followers(app)), MassTarget.ALL, None
+        recipients = list(selectors.followers(app).values_list("openid", flat=True))
+        target, tag_id = MassTarget.ALL, None
     else:
         try:
             tag_id = int(filter_.get("tag_id"))
@@ -837,7 +886,8 @@ def do_mass_send_all(app: MockApp, *, body: dict[str, Any]) -> MockMassJob:
             raise WeChatError(errors.INVALID_GROUP_ID) from exc
         if not selectors.tag_exists(app, tag_id):
             raise WeChatError(errors.INVALID_GROUP_ID)
-        recipients, target = selectors.followers_with_tag(app, tag_id), MassTarget.TAG
+        recipients = [u.openid for u in selectors.followers_with_tag(app, tag_id)]
+        target = MassTarget.TAG
     return _run_mass_job(
         app,
         target=target,
@@ -862,11 +912,13 @@ def do_mass_send(app: MockApp, *, body: dict[str, Any]) -> MockMassJob:
     if len(openids) > 10_000:
         raise WeChatError(errors.INVALID_OPENID_LIST_SIZE)
     _refuse_repeated_clientmsgid(app, clientmsgid)
-    users = {u.openid: u for u in MockUser.objects.filter(app=app, openid__in=openids)}
+    following = dict(
+        MockUser.objects.filter(app=app, openid__in=openids).values_list("openid", "is_subscribed")
+    )
     for openid in openids:
-        if openid not in users:
+        if openid not in following:
             selectors.require_user(app, openid)
-    recipients = [users[o] for o in openids if users[o].is_subscribed]
+    recipients = [o for o in openids if following[o]]
     return _run_mass_job(
         app,
         target=MassTarget.OPENIDS,

@@ -126,13 +126,13 @@ def user_json(user: MockUser) -> dict[str, Any]:
     }
 
 
-def delivered_json(item: MockDelivered) -> dict[str, Any]:
+def delivered_json(item: MockDelivered, payload: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": item.id,
         "openid": item.openid,
         "channel": item.channel,
         "msgtype": item.msgtype,
-        "payload": item.payload,
+        "payload": item.payload if payload is None else payload,
         "msg_id": item.msg_id,
         "created_at": _iso(item.created_at),
     }
@@ -322,8 +322,11 @@ def delivered(request: HttpRequest, appid: str) -> Any:
     )
     if tail > 0:
         # The newest `tail` items, still oldest first (a chat's history on opening it).
-        return [delivered_json(d) for d in reversed(items.order_by("-id")[: min(tail, 1000)])]
-    return [delivered_json(d) for d in items[:1000]]
+        found = list(reversed(items.order_by("-id")[: min(tail, 1000)]))
+    else:
+        found = list(items[:1000])
+    payloads = selectors.delivered_payloads(found)
+    return [delivered_json(d, payloads[d.id]) for d in found]
 
 
 @control(["GET"])

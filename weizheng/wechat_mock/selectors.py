@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from . import errors
@@ -278,6 +278,40 @@ def deliveries(
     if channel:
         qs = qs.filter(channel=channel)
     return qs
+
+
+def mass_counts_this_month(app: MockApp, openids: list[str], *, since: Any) -> dict[str, int]:
+    """Mass messages each of these openids received since `since` (only those with any)."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(openids), 10_000):
+        rows = (
+            MockDelivered.objects.filter(
+                app=app,
+                channel="mass",
+                openid__in=openids[start : start + 10_000],
+                created_at__gte=since,
+            )
+            .order_by()
+            .values_list("openid")
+            .annotate(n=Count("id"))
+        )
+        counts.update(rows)
+    return counts
+
+
+def delivered_payloads(items: list[MockDelivered]) -> dict[int, dict[str, Any]]:
+    """The payload of each delivery by id: a mass delivery's is its job's (the rows of a mass
+    message carry none, to stay small for a million followers)."""
+    mass_ids = {int(d.msg_id) for d in items if d.channel == "mass" and not d.payload and d.msg_id}
+    jobs = dict(MockMassJob.objects.filter(msg_id__in=mass_ids).values_list("msg_id", "payload"))
+    return {
+        d.id: (
+            jobs.get(int(d.msg_id), {})
+            if d.id and d.channel == "mass" and not d.payload
+            else d.payload
+        )
+        for d in items
+    }
 
 
 def get_mass_job(app: MockApp, msg_id: Any) -> MockMassJob | None:
