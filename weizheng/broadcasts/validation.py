@@ -23,7 +23,8 @@ MIN_OPENIDS_PER_CALL = 2
 MAX_RADIUS_M = 200_000
 # A schedule this close to now counts as "at once" rather than "in the past".
 SCHEDULE_GRACE = timedelta(seconds=60)
-OPENID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
+# WeChat openids are 28 characters; anything much shorter (a CSV header) is not one.
+OPENID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 @dataclass(frozen=True)
