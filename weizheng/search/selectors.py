@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from weizheng.core.errors import AppError
+
+from . import segment
 from .backends import get_backend
 from .documents import Hit, SearchResults
 from .highlight import mark, snippet
@@ -121,3 +124,28 @@ def search_entries(
         facet_counts=facet_counts,
         is_partial=not match_all,
     )
+
+
+def _title_has(title: str, alternatives) -> bool:
+    return any(all(token in title for token in alternative) for alternative in alternatives)
+
+
+def confident_results(*, account_id: int, text: str, limit: int = 3) -> SearchResults | None:
+    """Results for a chat message that was not a search command, only when they surely answer
+    it: every word of the message (stop words aside, 2 characters or more in all) is in the
+    first hit's title, directly or through a synonym. Otherwise None, and the default reply
+    answers. A greeting or a question about something else must not get a list of policies."""
+    try:
+        checked = check_query(text)
+    except AppError:
+        return None
+    parsed = parse_query(checked, account_id=account_id)
+    if not parsed.groups or sum(len(word) for word in parsed.words) < 2:
+        return None
+    results = search_entries(account_id=account_id, query=checked, limit=limit)
+    if results.is_partial or not results.hits:
+        return None
+    title = segment.normalise(results.hits[0].title)
+    if not all(_title_has(title, group) for group in parsed.groups):
+        return None
+    return results

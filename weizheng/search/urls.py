@@ -1,7 +1,11 @@
 """The citizen H5 search page, under /h5/<account_slug>/search/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "search"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search_page, name="page"),
+]
