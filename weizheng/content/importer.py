@@ -287,7 +287,11 @@ def read_upload(name: str, content: bytes) -> list[Row]:
     lower = name.lower()
     if lower.endswith(".zip"):
         rows = read_zip(content)
-    elif lower.endswith((".csv", ".json", *TEXT_SUFFIXES, *HTML_SUFFIXES)):
+    elif lower.endswith(".csv"):
+        rows = read_csv(content)
+    elif lower.endswith(".json"):
+        rows = read_json(content)
+    elif lower.endswith((*TEXT_SUFFIXES, *HTML_SUFFIXES)):
         rows = _document_rows(name, content)
     else:
         raise AppError("bad_import", _("Upload a .csv, .json or .zip file."))
