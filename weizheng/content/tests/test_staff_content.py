@@ -147,3 +147,36 @@ def test_list_filters(world):
     make_policy(police, world["bob"], title="居住证", document_number="", language="en")
     page = signed_in(world["bob"]).get(office(police, "?language=en")).content.decode()
     assert "居住证" in page and "公积金" not in page
+
+
+def test_every_page_renders_for_each_role(world):
+    police = world["police"]
+    item = make_policy(police, world["bob"])
+    news = make_policy(police, world["bob"], kind="news", title="新闻", document_number="")
+    for user, pages in (
+        (
+            "bob",
+            [
+                "",
+                f"{item.pk}/",
+                f"{item.pk}/edit/",
+                f"{news.pk}/",
+                "new/?kind=news",
+                "import/",
+                "media/",
+            ],
+        ),
+        ("rita", ["", f"{item.pk}/", "?queue=first"]),
+        (
+            "alice",
+            [
+                "",
+                f"{item.pk}/",
+                "?queue=final",
+                "?kind=policy&review=draft&publication=unpublished&q=公积金",
+            ],
+        ),
+    ):
+        client = signed_in(world[user])
+        for path in pages:
+            assert client.get(office(police, path)).status_code == 200, (user, path)
