@@ -186,14 +186,22 @@ def home(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"))
         .values_list("account", "n")
     )
-    rows = [
-        {
-            "account": a,
-            "counts": follower_counts(account=a),
-            "messages_today": today.get(a.pk, 0),
-        }
-        for a in accounts
-    ]
+    from weizheng.content.selectors import STALE_AFTER, last_published_at
+
+    now = timezone.now()
+    rows = []
+    for a in accounts:
+        last = last_published_at(account=a)
+        rows.append(
+            {
+                "account": a,
+                "counts": follower_counts(account=a),
+                "messages_today": today.get(a.pk, 0),
+                "last_published": last,
+                # Inspections flag two weeks without an update: warn at 12 days.
+                "is_stale": last is None or now - last >= STALE_AFTER,
+            }
+        )
     return render(request, "staff/home.html", {"rows": rows})
 
 

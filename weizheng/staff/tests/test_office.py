@@ -301,3 +301,23 @@ def test_a_reviewer_reaches_the_menus_to_publish_them_and_the_section_is_highlig
     assert 'class="active" data-nav="menus"' in page
     assert 'class="active" data-nav="overview"' not in page
     assert 'data-nav="replies"' not in page
+
+
+def test_the_dashboard_warns_when_an_account_has_published_nothing_for_12_days(
+    world, client, monkeypatch
+):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from weizheng.content import selectors as content
+
+    login_staff(client, world["alice"])
+    page = client.get("/office/").content.decode()
+    assert 'data-testid="stale-police"' in page  # nothing published yet
+    published = timezone.now()
+    monkeypatch.setattr(content, "last_published_at", lambda *, account: published)
+    assert 'data-testid="stale-police"' not in client.get("/office/").content.decode()
+    with time_machine.travel(published + timedelta(days=12, minutes=1)):
+        assert 'data-testid="stale-police"' in client.get("/office/").content.decode()
