@@ -43,6 +43,7 @@ def police_demo_structure(h5_base: str = DEMO_H5_BASE) -> dict[str, Any]:
                     {"type": "click", "name": "交通路况", "key": "POLICE_TRAFFIC"},
                     {"type": "click", "name": "报警求助", "key": "POLICE_EMERGENCY"},
                     {"type": "click", "name": "联系我们", "key": "POLICE_CONTACT"},
+                    {"type": "view", "name": "政策文件", "url": f"{h5}/police/policies/"},
                 ],
             },
         ]

@@ -283,9 +283,17 @@ DEPARTMENTS = [
         ["police"],
         [("police_admin", "administrator"), ("police_editor", "editor")],
     ),
-    ("平安水务集团客服中心", ["water"], [("water_editor", "editor")]),
+    (
+        "平安水务集团客服中心",
+        ["water"],
+        [("water_editor", "editor"), ("water_admin", "administrator")],
+    ),
     ("平安市政府办公室", ["police", "water"], [("gov_reviewer", "reviewer")]),
-    ("投洽会组委会", ["expo", "expo-en"], [("expo_admin", "administrator")]),
+    (
+        "投洽会组委会",
+        ["expo", "expo-en"],
+        [("expo_admin", "administrator"), ("expo_editor", "editor")],
+    ),
 ]
 CLERK_PASSWORD = "weizheng-clerk"  # noqa: S105 - printed for the demo on purpose
 # Every demo login has an authenticator with this key (base32 JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP):
