@@ -862,10 +862,8 @@ def _insert_mass_deliveries(app: MockApp, job: MockMassJob, openids: list[str]) 
         f"INSERT INTO {table} (app_id, openid, channel, msgtype, payload, msg_id, created_at) "  # noqa: S608 - the model's table; values are parameters
         "VALUES (%s, %s, %s, %s, %s, %s, %s)"
     )
-    rows = [
-        (app.pk, o, Channel.MASS.value, job.msgtype, "{}", str(job.msg_id), created)
-        for o in openids
-    ]
+    channel, msgtype, msg_id = Channel.MASS.value, job.msgtype, str(job.msg_id)
+    rows = [(app.pk, o, channel, msgtype, "{}", msg_id, created) for o in openids]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -912,9 +910,7 @@ def do_mass_send(app: MockApp, *, body: dict[str, Any]) -> MockMassJob:
     if len(openids) > 10_000:
         raise WeChatError(errors.INVALID_OPENID_LIST_SIZE)
     _refuse_repeated_clientmsgid(app, clientmsgid)
-    following = dict(
-        MockUser.objects.filter(app=app, openid__in=openids).values_list("openid", "is_subscribed")
-    )
+    following = selectors.following_states(app, openids)
     for openid in openids:
         if openid not in following:
             selectors.require_user(app, openid)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import errors
@@ -281,22 +282,39 @@ def deliveries(
 
 
 def mass_counts_this_month(app: MockApp, openids: list[str], *, since: Any) -> dict[str, int]:
-    """Mass messages each of these openids received since `since` (only those with any)."""
+    """Mass messages each of these openids received since `since` (only those with any).
+
+    Raw SQL: building a 10,000-value IN through the ORM costs more than running it."""
+    table = MockDelivered._meta.db_table
+    since_value = connection.ops.adapt_datetimefield_value(since)
     counts: dict[str, int] = {}
-    for start in range(0, len(openids), 10_000):
-        rows = (
-            MockDelivered.objects.filter(
-                app=app,
-                channel="mass",
-                openid__in=openids[start : start + 10_000],
-                created_at__gte=since,
+    with connection.cursor() as cursor:
+        for start in range(0, len(openids), 10_000):
+            batch = openids[start : start + 10_000]
+            marks = ",".join(["%s"] * len(batch))
+            cursor.execute(
+                f"SELECT openid, COUNT(*) FROM {table} WHERE app_id = %s AND openid IN ({marks}) "  # noqa: S608 - placeholders only
+                "AND channel = 'mass' AND created_at >= %s GROUP BY openid",
+                [app.pk, *batch, since_value],
             )
-            .order_by()
-            .values_list("openid")
-            .annotate(n=Count("id"))
-        )
-        counts.update(rows)
+            counts.update(cursor.fetchall())
     return counts
+
+
+def following_states(app: MockApp, openids: list[str]) -> dict[str, bool]:
+    """openid → is_subscribed for the app's users among `openids` (unknown ones absent)."""
+    table = MockUser._meta.db_table
+    states: dict[str, bool] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(openids), 10_000):
+            batch = openids[start : start + 10_000]
+            marks = ",".join(["%s"] * len(batch))
+            cursor.execute(
+                f"SELECT openid, is_subscribed FROM {table} WHERE app_id = %s AND openid IN ({marks})",  # noqa: S608 - placeholders only
+                [app.pk, *batch],
+            )
+            states.update((openid, bool(flag)) for openid, flag in cursor.fetchall())
+    return states
 
 
 def delivered_payloads(items: list[MockDelivered]) -> dict[int, dict[str, Any]]:
