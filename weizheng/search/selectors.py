@@ -80,6 +80,14 @@ def _hits(ranked: list[tuple[int, float]], query: ParsedQuery) -> list[Hit]:
     return hits
 
 
+def _without_single_characters(parsed: ParsedQuery) -> ParsedQuery:
+    groups = tuple(
+        group for word, group in zip(parsed.words, parsed.groups, strict=True) if len(word) > 1
+    )
+    words = tuple(word for word in parsed.words if len(word) > 1)
+    return ParsedQuery(text=parsed.text, words=words, groups=groups)
+
+
 def search_entries(
     *,
     account_id: int,
@@ -100,12 +108,16 @@ def search_entries(
         return SearchResults(hits=[], total=0, terms=[], facet_counts={})
     backend = get_backend()
     language = (language or "").lower() or None
-    attempts = [True, False] if len(parsed.groups) > 1 else [True]
-    for match_all in attempts:
-        expression = backend.expression(parsed, match_all=match_all)
+    expression = backend.expression(parsed, match_all=True)
+    combinations = backend.combinations(expression, account_id=account_id, language=language)
+    match_all = True
+    # Nothing has every word: entries with some of them, leaving out one-character words (号,
+    # 丢), which would match nearly everything and rank nothing.
+    some = _without_single_characters(parsed)
+    if not combinations and some.groups and (len(some.groups) > 1 or some != parsed):
+        match_all = False
+        expression = backend.expression(some, match_all=False)
         combinations = backend.combinations(expression, account_id=account_id, language=language)
-        if combinations or match_all is attempts[-1]:
-            break
     total, facet_counts = _count(combinations, filters)
     ranked = []
     if total and offset < total:
