@@ -46,9 +46,16 @@ def last_window_interaction(*, account: OfficialAccount, openid: str) -> datetim
 def is_service_window_open(
     *, account: OfficialAccount, openid: str, now: datetime | None = None
 ) -> bool:
-    """Whether a customer-service message may be sent (else a template message is needed)."""
+    """Whether a customer-service message may be sent (else a template message is needed).
+
+    Closed for someone who unfollowed since: WeChat refuses every message to a non-follower."""
     last = last_window_interaction(account=account, openid=openid)
-    return last is not None and (now or timezone.now()) - last < SERVICE_WINDOW
+    if last is None or (now or timezone.now()) - last >= SERVICE_WINDOW:
+        return False
+    # Nothing opens the window again but a new follow, which marks the follower subscribed.
+    return not Follower.objects.filter(
+        account=account, openid=openid, is_subscribed=False, subscribe_count__gt=0
+    ).exists()
 
 
 def follower_counts(*, account: OfficialAccount) -> dict[str, int]:

@@ -163,3 +163,19 @@ def test_the_48_hour_window_follows_the_interaction_log(plain_account):
     assert not is_service_window_open(
         account=plain_account, openid=ZHANG, now=later + timedelta(minutes=2)
     )
+
+
+def test_the_window_closes_when_the_follower_unfollows(plain_account):
+    t0 = int(time.time()) - 100
+    send(plain_account, event_xml(plain_account, ZHANG, "subscribe", EventKey="", create_time=t0))
+    send(plain_account, text_xml(plain_account, ZHANG, "在吗", create_time=t0 + 1))
+    assert is_service_window_open(account=plain_account, openid=ZHANG)
+    send(
+        plain_account,
+        event_xml(plain_account, ZHANG, "unsubscribe", EventKey="", create_time=t0 + 2),
+    )
+    assert not is_service_window_open(account=plain_account, openid=ZHANG)
+    send(
+        plain_account, event_xml(plain_account, ZHANG, "subscribe", EventKey="", create_time=t0 + 3)
+    )
+    assert is_service_window_open(account=plain_account, openid=ZHANG)  # a follow opens it
