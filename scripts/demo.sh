@@ -8,22 +8,23 @@ PORT=${PORT:-8000}
 MOCK_PORT=${MOCK_PORT:-8001}
 export DJANGO_SETTINGS_MODULE=weizheng.settings.dev
 export WEIZHENG_MOCK_BASE_URL="http://127.0.0.1:${MOCK_PORT}/wxmock"
-mkdir -p var/log
+LOG_DIR="${WEIZHENG_VAR_DIR:-var}/log"
+mkdir -p "$LOG_DIR"
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 .venv/bin/gunicorn weizheng.wsgi --bind "127.0.0.1:${MOCK_PORT}" --workers 1 --threads 8 \
-  --access-logfile var/log/mock-access.log --error-logfile var/log/mock.log &
+  --access-logfile "$LOG_DIR"/mock-access.log --error-logfile "$LOG_DIR"/mock.log &
 pids+=($!)
 .venv/bin/gunicorn weizheng.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 8 \
-  --access-logfile var/log/web-access.log --error-logfile var/log/web.log &
+  --access-logfile "$LOG_DIR"/web-access.log --error-logfile "$LOG_DIR"/web.log &
 pids+=($!)
-"$PY" manage.py db_worker --queue-name '*' --no-reload >var/log/worker.log 2>&1 &
+"$PY" manage.py db_worker --queue-name '*' --no-reload >"$LOG_DIR"/worker.log 2>&1 &
 pids+=($!)
 # Retries, paused lanes coming back and anything a lost task left: the notification dispatcher.
-"$PY" manage.py notifications_dispatch --loop >var/log/notifications.log 2>&1 &
+"$PY" manage.py notifications_dispatch --loop >"$LOG_DIR"/notifications.log 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 50); do

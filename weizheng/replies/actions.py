@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import regex
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from weizheng.core.actions import do_audit
 from weizheng.core.errors import AppError
 from weizheng.wechat.models import OfficialAccount
+from weizheng.wechat.router import check_regex_is_bounded
 
 from .models import (
     ButtonReply,
@@ -116,11 +117,21 @@ def do_save_keyword_rule(
         raise AppError("empty_pattern", _("A keyword rule needs a keyword or pattern."))
     if match == MatchMode.REGEX:
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            regex.compile(pattern)
+        except regex.error as exc:
             raise AppError(
                 "bad_regex",
                 _("The regular expression does not compile: %(error)s.") % {"error": exc},
+            ) from exc
+        try:
+            check_regex_is_bounded(pattern)
+        except ValueError as exc:
+            raise AppError(
+                "slow_regex",
+                _(
+                    "The regular expression can take too long on some messages (nested"
+                    " repetition such as (a|aa)+): simplify it."
+                ),
             ) from exc
     active_from = data.get("active_from", rule.active_from if rule else None)
     active_until = data.get("active_until", rule.active_until if rule else None)

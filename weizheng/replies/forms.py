@@ -42,6 +42,7 @@ ERROR_FIELDS = {
     "bad_match": "match",
     "empty_pattern": "pattern",
     "bad_regex": "pattern",
+    "slow_regex": "pattern",
     "half_hours": "active_until",
     "key_empty": "key",
     "key_too_long": "key",

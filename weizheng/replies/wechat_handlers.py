@@ -16,9 +16,16 @@ GREETING_PRIORITY = 500
 DEFAULT_PRIORITY = 900
 
 
-@router.on("text", priority=KEYWORD_PRIORITY, inline=True)
+@router.on("text", "voice", priority=KEYWORD_PRIORITY, inline=True)
 def keyword_reply(ctx: HandlerContext) -> Reply | None:
-    rule = matching_rule(ctx.account.pk, ctx.message.content)
+    """A text, or a voice message by its recognition text (when WeChat's recognition is on)."""
+    if ctx.message.kind == "voice":
+        spoken = (getattr(ctx.message, "recognition", None) or "").strip("。！？!?. ")
+        if not spoken:
+            return None
+        rule = matching_rule(ctx.account.pk, spoken)
+    else:
+        rule = matching_rule(ctx.account.pk, ctx.message.content)
     return rule.reply if rule else None
 
 

@@ -14,3 +14,9 @@ class StaffConfig(AppConfig):
 
         # The admin keeps its registrations; only who may enter changes (second factor).
         admin.site.__class__ = OfficeAdminSite
+
+        from axes.signals import user_locked_out
+
+        from . import signals
+
+        user_locked_out.connect(signals.audit_lockout, dispatch_uid="staff-audit-lockout")

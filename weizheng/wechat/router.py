@@ -10,10 +10,11 @@ ones of equal priority, until one returns a reply.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import regex
 
 if TYPE_CHECKING:
     from .models import OfficialAccount
@@ -222,6 +223,24 @@ class Router:
         return None
 
 
+REGEX_TIMEOUT_SECONDS = 0.05
+# Messages a pattern is tried on before it is saved: ones that make naive backtracking explode.
+REGEX_PROBES = tuple(ch * 40 + "!" for ch in ("a", "1", " ", "查", "ab")) + ("a" * 2000,)
+
+
+def check_regex_is_bounded(pattern: str) -> None:
+    """Refuse a pattern that takes too long on messages made to make it backtrack."""
+    compiled = regex.compile(pattern)
+    for probe in REGEX_PROBES:
+        try:
+            compiled.search(probe, timeout=REGEX_TIMEOUT_SECONDS)
+        except TimeoutError as exc:
+            raise ValueError(
+                "The regular expression can take too long on some messages (nested repetition"
+                " such as (a|aa)+): simplify it."
+            ) from exc
+
+
 def keyword_predicate(pattern: str, match: str) -> Callable[[str], bool]:
     """A matcher for text content; raises ValueError for an unknown mode or a bad regex."""
     if match == "exact":
@@ -233,10 +252,22 @@ def keyword_predicate(pattern: str, match: str) -> Callable[[str], bool]:
         return lambda text: pattern in text
     if match == "regex":
         try:
-            compiled = re.compile(pattern)
-        except re.error as exc:
+            compiled = regex.compile(pattern)
+        except regex.error as exc:
             raise ValueError(f"The regular expression does not compile: {exc}") from exc
-        return lambda text: compiled.search(text) is not None
+
+        def search(text: str) -> bool:
+            # A citizen's message must not tie up a worker: a pattern that backtracks without
+            # end is cut off and counts as no match.
+            try:
+                return compiled.search(text, timeout=REGEX_TIMEOUT_SECONDS) is not None
+            except TimeoutError:
+                logger.warning(
+                    "Keyword regex %r timed out on a %d-char message", pattern, len(text)
+                )
+                return False
+
+        return search
     raise ValueError(f"Unknown match mode {match!r}: use exact, prefix, contains or regex.")
 
 

@@ -213,3 +213,54 @@ def test_an_edit_applies_at_once(plain_account, rules):
     )
     with time_machine.travel(at_beijing(10), tick=True):
         assert ask(plain_account, "帮助")["Content"] == "新的帮助信息"
+
+
+@pytest.mark.django_db
+def test_a_regex_that_backtracks_without_end_is_refused(plain_account):
+    from weizheng.core.errors import AppError
+    from weizheng.replies.actions import do_save_keyword_rule
+
+    with pytest.raises(AppError) as refused:
+        do_save_keyword_rule(
+            account=plain_account,
+            data={"match": "regex", "pattern": r"^(a|aa)+$", "text": "x"},
+            actor=None,
+        )
+    assert refused.value.code == "slow_regex"
+
+
+def test_a_slow_pattern_at_run_time_is_cut_off_as_no_match():
+    import time
+
+    from weizheng.wechat.router import keyword_predicate
+
+    matches = keyword_predicate(r"(a|aa)+$", "regex")
+    started = time.monotonic()
+    assert matches("a" * 60 + "!") is False
+    assert time.monotonic() - started < 1.0
+    assert matches("aaa") is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_voice_message_is_answered_by_its_recognition_text(plain_account):
+    from django.test import Client
+
+    from weizheng.replies.actions import do_save_keyword_rule
+    from weizheng.replies.selectors import forget
+    from weizheng.wechat.protocol.xmlparse import parse_xml
+    from weizheng.wechat.testing import message_xml, next_msg_id, post_to_callback
+
+    do_save_keyword_rule(
+        account=plain_account,
+        data={"match": "exact", "pattern": "帮助", "text": "您可以回复：查违章、查进度。"},
+        actor=None,
+    )
+    forget(plain_account.pk)
+    xml = message_xml(
+        plain_account,
+        "oVOICE0001",
+        "voice",
+        {"MediaId": "m1", "Format": "amr", "Recognition": "帮助。", "MsgId": next_msg_id()},
+    )
+    answer = post_to_callback(Client(), plain_account, xml)
+    assert parse_xml(answer.content)["Content"] == "您可以回复：查违章、查进度。"

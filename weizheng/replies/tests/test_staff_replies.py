@@ -138,7 +138,7 @@ def test_a_regex_that_does_not_compile_is_refused_with_the_reason(world):
     )
     assert response.status_code == 200
     assert response.context["form"].errors["pattern"] == [
-        "The regular expression does not compile: missing ), unterminated subpattern at position 1."
+        "The regular expression does not compile: missing ) at position 4."
     ]
     assert not KeywordRule.objects.exists()
     assert replies_audit_count() == 0

@@ -1,11 +1,17 @@
-"""{% office_navigation %}: the back office's sidebar, computed only when a page renders it."""
+"""{% office_navigation %}: the back office's sidebar, computed only when a page renders it; and
+the filters that turn WeChat's and the audit log's codes into words a clerk reads."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
+from weizheng.followers.labels import QR_CODE_SOURCE, follow_source_label, language_label
 from weizheng.staff import navigation
 from weizheng.staff.selectors import accounts_for, permissions_anywhere, permissions_on
 
@@ -40,3 +46,85 @@ def mask_openid(openid: str) -> str:
     if not openid or len(openid) <= 8:
         return openid
     return f"{openid[:4]}…{openid[-4:]}"
+
+
+def _kind(label: str) -> Any:
+    return pgettext_lazy("interaction kind", label)
+
+
+# InboundMessage.kind: a message's MsgType, or "event:" + the lower-cased Event.
+INTERACTION_KINDS = {
+    "text": _kind("Text"),
+    "image": _kind("Image"),
+    "voice": _kind("Voice"),
+    "video": _kind("Video"),
+    "shortvideo": _kind("Short video"),
+    "location": _kind("Location"),
+    "link": _kind("Link"),
+    "event:subscribe": _kind("Follow"),
+    "event:unsubscribe": _kind("Unfollow"),
+    "event:scan": _kind("QR code scan"),
+    "event:location": _kind("Location report"),
+    "event:click": _kind("Menu click"),
+    "event:view": _kind("Web page opened"),
+    "event:scancode_push": _kind("Menu scan"),
+    "event:scancode_waitmsg": _kind("Menu scan, awaiting reply"),
+    "event:pic_sysphoto": _kind("Menu photo"),
+    "event:pic_photo_or_album": _kind("Menu photo or album"),
+    "event:pic_weixin": _kind("Menu WeChat album"),
+    "event:location_select": _kind("Menu location"),
+    "event:masssendjobfinish": _kind("Broadcast receipt"),
+    "event:templatesendjobfinish": _kind("Template message receipt"),
+}
+
+
+@register.filter
+def interaction_kind(kind: str) -> str:
+    """The name of an interaction-log kind ("event:click" → "Menu click"); an unknown kind as
+    it came. Templates keep the raw kind in a title attribute."""
+    return str(INTERACTION_KINDS.get(kind, kind or ""))
+
+
+@register.filter
+def follower_language(code: str) -> str:
+    """The name of WeChat's language code ("zh_CN" → "Simplified Chinese")."""
+    return language_label(code)
+
+
+@register.simple_tag
+def follow_source_of(follower: Any) -> str:
+    """How a follower came: the subscribe_scene WeChat reported, or, before the profile is
+    synchronised, "QR code" when the follow carried a scene; "" when nothing is known."""
+    if follower.subscribe_source:
+        return follow_source_label(follower.subscribe_source)
+    if follower.last_scene or follower.first_scene:
+        return follow_source_label(QR_CODE_SOURCE)
+    return ""
+
+
+def _detail_value(value: Any) -> str:
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(_detail_value(item) for item in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_detail_value(item)}" for key, item in value.items()) or "—"
+    return str(value)
+
+
+@register.filter
+def audit_detail(detail: Any) -> SafeString:
+    """An audit row's detail as "key: value" lines (yes/no for booleans), not a Python dict."""
+    if not detail and detail != 0:
+        return SafeString("")
+    if not isinstance(detail, dict):
+        return format_html("{}", _detail_value(detail))
+    return format_html_join(
+        "",
+        '<div class="kv"><span class="muted">{}</span>: {}</div>',
+        ((key, _detail_value(value)) for key, value in detail.items()),
+    )

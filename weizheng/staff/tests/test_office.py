@@ -117,6 +117,10 @@ def test_repeated_failures_lock_the_username_even_for_the_right_password(world, 
     assert locked.status_code == 429
     assert "locked-out" in locked.content.decode()
     assert "_auth_user_id" not in client.session
+    # Each failure and the lockout are in the audit log with the username and the address.
+    failed = AuditLog.objects.filter(action="staff.login.failed", actor_label="alice")
+    assert failed.count() == 2 and failed.first().ip_address == "127.0.0.1"
+    assert AuditLog.objects.filter(action="staff.login.locked", actor_label="alice").exists()
     # Another user from another address is not locked by alice's failures.
     other = client.post(
         "/office/login/", {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"

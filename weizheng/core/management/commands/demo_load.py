@@ -175,10 +175,11 @@ REPLIES: dict[str, dict[str, Any]] = {
             {
                 "name": "非工作时间",
                 "match": "any",
-                "priority": 10,
+                # After the keywords: 帮助 and 报警 are answered at night too.
+                "priority": 800,
                 "active_from": time(18, 0),
                 "active_until": time(8, 30),
-                "text": "现在是非工作时间（工作日 8:30–18:00）。您的留言已记录，工作人员上班后将尽快回复；紧急情况请拨打 110。",
+                "text": "现在是非工作时间（工作时间 8:30–18:00）。您的留言已记录，工作人员上班后将尽快回复；紧急情况请拨打 110。",
             },
         ],
         "default": "您的消息已收到。请使用下方菜单办理业务，回复“帮助”查看更多服务。",
