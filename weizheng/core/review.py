@@ -114,7 +114,7 @@ def _move(
     actor: Any,
     detail: dict[str, Any] | None = None,
 ) -> Reviewable:
-    model = type(item)
+    model: Any = type(item)  # a concrete model; the abstract base has no manager
     with transaction.atomic():
         moved = model.objects.filter(pk=item.pk, review_status__in=expected).update(**changes)
         if not moved:
