@@ -248,11 +248,14 @@ def _send(
                 _backoff(attempt)
                 continue
             raise WeChatServerError(errcode, errmsg, api=api, http_status=status)
+        answer = result if isinstance(result, dict) else None
         if errcode == 45015:
-            raise WeChatWindowClosedError(errcode, errmsg, api=api, http_status=status)
+            raise WeChatWindowClosedError(
+                errcode, errmsg, api=api, http_status=status, answer=answer
+            )
         if errcode in QUOTA_ERRCODES:
-            raise WeChatQuotaError(errcode, errmsg, api=api, http_status=status)
-        raise WeChatApiError(errcode, errmsg, api=api, http_status=status)
+            raise WeChatQuotaError(errcode, errmsg, api=api, http_status=status, answer=answer)
+        raise WeChatApiError(errcode, errmsg, api=api, http_status=status, answer=answer)
 
 
 def _backoff(attempt: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from wechatpy.exceptions import WeChatClientException
 
 # access_token invalid / expired / mismatched: refresh once, retry once.
@@ -16,11 +18,19 @@ class WeChatError(WeChatClientException):
     """Base of our client errors; a wechatpy WeChatClientException for code that expects one."""
 
     def __init__(
-        self, errcode: int | None, errmsg: str, *, api: str = "", http_status: int | None = None
+        self,
+        errcode: int | None,
+        errmsg: str,
+        *,
+        api: str = "",
+        http_status: int | None = None,
+        answer: dict[str, Any] | None = None,
     ):
         super().__init__(errcode, errmsg)
         self.api = api
         self.http_status = http_status
+        # WeChat's whole answer: some refusals carry data (45065 names the earlier msg_id).
+        self.answer = answer
 
     def __str__(self) -> str:
         return f"WeChat API {self.api}: errcode={self.errcode} {self.errmsg}"

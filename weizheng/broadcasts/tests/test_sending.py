@@ -115,7 +115,7 @@ def test_a_chunk_left_sending_by_a_dead_worker_is_resent_with_its_clientmsgid(mo
     broadcast.refresh_from_db()
     actions.plan_chunks(broadcast)
     first = broadcast.chunks.get(number=0)
-    mock.do_mass_send(
+    first_job = mock.do_mass_send(
         mock.selectors.get_app(police.app_id),
         body={
             **actions.message_body(broadcast),
@@ -132,6 +132,8 @@ def test_a_chunk_left_sending_by_a_dead_worker_is_resent_with_its_clientmsgid(mo
 
     first.refresh_from_db()
     assert first.state == ChunkState.SENT and first.was_repeat
+    # The 45065 answer named the earlier job, so its MASSSENDJOBFINISH result is matched.
+    assert first.msg_id == str(first_job.msg_id)
     assert sorted(mass_openids(police)) == sorted(f.openid for f in followers)
     assert MockMassJob.objects.count() == 2
     broadcast.refresh_from_db()
