@@ -12,19 +12,19 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from weizheng.core.actions import do_audit
 from weizheng.core.errors import AppError
+from weizheng.core.models import AuditLog
 from weizheng.notifications.selectors import history_for as notification_history
 from weizheng.staff.decorators import account_page
 from weizheng.staff.selectors import can
 
 from . import actions, selectors
-from .models import FollowerTag
+from .models import Follower, FollowerTag
 
 STATES = [
     ("", gettext_lazy("All")),
@@ -55,6 +55,33 @@ class BlacklistForm(forms.Form):
 
 def _ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
+
+
+def _posted_tag(request: HttpRequest, account: Any) -> FollowerTag | None:
+    """The account's tag named by the form's `tag` field; None for a missing, foreign or
+    malformed id (a form error, not a server error)."""
+    value = request.POST.get("tag", "")
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        return None
+    return FollowerTag.objects.filter(account=account, pk=int(value)).first()
+
+
+def _blacklisting(follower: Follower) -> AuditLog | None:
+    """The audit row that blacklisted the follower, for its reason, author and time (Follower
+    keeps no reason of its own); None when they are not blacklisted."""
+    if not follower.is_blacklisted:
+        return None
+    return (
+        AuditLog.objects.filter(
+            account=follower.account,
+            action="followers.blacklist",
+            target_type=follower._meta.label_lower,
+            target_id=str(follower.pk),
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 @account_page("followers.view")
@@ -113,9 +140,12 @@ def follower_detail(request: HttpRequest, account: Any, follower_id: int) -> Htt
             "follower": follower,
             "timeline": timeline,
             "locations": follower.locations.order_by("-recorded_at")[:20],
-            "window_open": window_closes is not None and window_closes > timezone.now(),
+            "window_open": selectors.is_service_window_open(
+                account=account, openid=follower.openid
+            ),
             "window_closes": window_closes,
             "may_manage": can(request.user, "followers.manage", account),
+            "blacklisting": _blacklisting(follower),
             "notifications": notification_history(account=account, openid=follower.openid),
             "other_tags": FollowerTag.objects.filter(account=account)
             .exclude(pk__in=follower.tags.values("pk"))
@@ -160,7 +190,7 @@ def follower_tag(request: HttpRequest, account: Any, follower_id: int) -> HttpRe
     """Add or remove one tag on one follower (on WeChat first)."""
     _require_manage(request, account)
     follower = selectors.access_follower(account=account, follower_id=follower_id)
-    tag = FollowerTag.objects.filter(account=account, pk=request.POST.get("tag") or 0).first()
+    tag = _posted_tag(request, account)
     if tag is None:
         messages.error(request, _("Choose one of the account's tags."))
     else:
@@ -198,9 +228,7 @@ def tag_list(request: HttpRequest, account: Any) -> HttpResponse:
                 messages.success(request, _("%(count)d tags read from WeChat.") % {"count": count})
                 return redirect("office-followers:tags", account_id=account.pk)
             if op in ("rename", "delete"):
-                tag = FollowerTag.objects.filter(
-                    account=account, pk=request.POST.get("tag") or 0
-                ).first()
+                tag = _posted_tag(request, account)
                 if tag is None:
                     raise AppError("unknown_tag", _("Choose one of the account's tags."))
                 if op == "delete":

@@ -5,33 +5,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 
 from weizheng.core.actions import do_audit
 from weizheng.wechat.oauth import citizen_page
 
 from .h5_selectors import follower_for_citizen, mask_openid
-
-# WeChat's subscribe_scene values (user/info), as a citizen would name them.
-FOLLOW_SOURCES = {
-    "ADD_SCENE_SEARCH": _("Search"),
-    "ADD_SCENE_ACCOUNT_MIGRATION": _("Account migration"),
-    "ADD_SCENE_PROFILE_CARD": _("Shared profile card"),
-    "ADD_SCENE_QR_CODE": _("QR code"),
-    "ADD_SCENE_PROFILE_LINK": _("Link in an article"),
-    "ADD_SCENE_PROFILE_ITEM": _("Account profile page"),
-    "ADD_SCENE_PAID": _("Paid follow"),
-    "ADD_SCENE_WECHAT_ADVERTISEMENT": _("WeChat advertisement"),
-    "ADD_SCENE_REPRINT": _("Reprinted article"),
-    "ADD_SCENE_LIVESTREAM": _("Live stream"),
-    "ADD_SCENE_CHANNELS": _("Channels"),
-    "ADD_SCENE_OTHERS": _("Other"),
-}
-LANGUAGES = {
-    "zh_CN": _("Simplified Chinese"),
-    "zh_TW": _("Traditional Chinese"),
-    "en": _("English"),
-}
+from .labels import follow_source_label, language_label
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -61,12 +40,8 @@ def me(request: HttpRequest) -> HttpResponse:
         "masked_openid": masked,
         "openid_tail": openid[-4:],
         "tags": sorted(t.name for t in follower.tags.all()) if follower else [],
-        "follow_source": (
-            FOLLOW_SOURCES.get(follower.subscribe_source, follower.subscribe_source)
-            if follower
-            else ""
-        ),
-        "language": LANGUAGES.get(follower.language, follower.language) if follower else "",
+        "follow_source": follow_source_label(follower.subscribe_source) if follower else "",
+        "language": language_label(follower.language) if follower else "",
     }
     response = render(request, "followers/h5/me.html", context)
     response["Cache-Control"] = "no-store"  # personal data: never from a shared cache

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -181,7 +181,10 @@ def new(request: HttpRequest, account: OfficialAccount) -> HttpResponse:
     else:
         source = request.GET.get("from")
         if source:
-            original = access_menu(account=account, menu_id=source)
+            # A malformed id is a missing menu, not a server error.
+            if not (source.isascii() and source.isdigit() and len(source) <= 18):
+                raise Http404("No such menu.")
+            original = access_menu(account=account, menu_id=int(source))
             initial = initial_from_menu(
                 original, name=_("Copy of %(name)s") % {"name": original.name}
             )

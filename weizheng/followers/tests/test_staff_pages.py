@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from weizheng.core.models import AuditLog
 from weizheng.followers.models import Follower
@@ -51,7 +52,7 @@ def test_counts_timeline_and_window_after_a_scripted_sequence(plain_account, cle
     ):
         post_to_callback(wechat, plain_account, xml)
 
-    office = Client()
+    office = Client(HTTP_ACCEPT_LANGUAGE="en")
     login_staff(office, clerk)
     listing = office.get(f"/office/accounts/{plain_account.pk}/followers/").content.decode()
     assert (stat(listing, "count-following"), stat(listing, "count-ever")) == (0, 1)
@@ -72,8 +73,14 @@ def test_counts_timeline_and_window_after_a_scripted_sequence(plain_account, cle
     ).content.decode()
     assert stat(detail, "subscribe-count") == 2
     timeline = detail.split('data-testid="timeline"')[1]
-    kinds = re.findall(r'<span class="badge">([a-z:]+)</span>', timeline)
-    assert kinds == ["event:subscribe", "event:unsubscribe", "text", "event:subscribe"]
+    # Named for a clerk, the raw kind kept in the title.
+    kinds = re.findall(r'<span class="badge" title="([a-z:]+)">([^<]+)</span>', timeline)
+    assert kinds == [
+        ("event:subscribe", "Follow"),
+        ("event:unsubscribe", "Unfollow"),
+        ("text", "Text"),
+        ("event:subscribe", "Follow"),
+    ]
     assert "驾驶证怎么换证" in timeline
     window = detail.split('data-testid="service-window"')[1][:200]
     assert "badge-ok" in window  # the re-follow opened the 48-hour window
@@ -133,3 +140,119 @@ def test_tags_are_managed_on_wechat_from_the_back_office(mock_account, django_us
     actions = set(AuditLog.objects.filter(actor=alice).values_list("action", flat=True))
     assert {"followers.tag.create", "followers.tag.tag", "followers.tag.untag"} <= actions
     assert {"followers.tag.rename", "followers.tag.delete"} <= actions
+
+
+@pytest.mark.parametrize("tag", ["abc", "", "1.5", "99999999999999999999999"])
+def test_a_malformed_tag_id_is_a_form_error_and_changes_nothing(plain_account, clerk, tag):
+    from weizheng.followers.models import FollowerTag
+
+    kept = FollowerTag.objects.create(account=plain_account, name="驾校学员", wechat_id=101)
+    follower = Follower.objects.create(account=plain_account, openid=ZHANG, is_subscribed=True)
+    office = Client(HTTP_ACCEPT_LANGUAGE="en")
+    login_staff(office, clerk)
+    base = f"/office/accounts/{plain_account.pk}/followers"
+    audit_rows = AuditLog.objects.count()
+
+    tagged = office.post(f"{base}/{follower.pk}/tag/", {"tag": tag}, follow=True)
+    assert tagged.status_code == 200
+    assert "Choose one of the account&#x27;s tags." in tagged.content.decode()
+    for op in ("delete", "rename"):
+        refused = office.post(f"{base}/tags/", {"op": op, "tag": tag, "name": "新名"})
+        assert refused.status_code == 200
+        assert refused.context["form"].non_field_errors() == ["Choose one of the account's tags."]
+
+    assert list(FollowerTag.objects.values_list("name", flat=True)) == [kept.name]
+    assert not follower.tags.exists()
+    # Only the follower page the redirect landed on was audited.
+    assert AuditLog.objects.count() == audit_rows + 1
+
+
+def test_codes_are_shown_as_words_on_the_follower_pages(plain_account, clerk):
+    from weizheng.notifications.models import Channel, Notification, Status
+
+    follower = Follower.objects.create(
+        account=plain_account,
+        openid=ZHANG,
+        is_subscribed=True,
+        subscribe_count=1,
+        subscribe_source="ADD_SCENE_SEARCH",
+        language="zh_CN",
+    )
+    scanned = Follower.objects.create(
+        account=plain_account, openid=ZHANG[:-1] + "2", is_subscribed=True, last_scene="hall-1"
+    )
+    Notification.objects.create(
+        account=plain_account,
+        openid=ZHANG,
+        kind="eservices.accepted",
+        dedupe_key="n1",
+        status=Status.SENT,
+        channel=Channel.TEMPLATE,
+        next_attempt_at=timezone.now(),
+    )
+    post_to_callback(
+        Client(), plain_account, event_xml(plain_account, ZHANG, "CLICK", EventKey="K")
+    )
+    office = Client(HTTP_ACCEPT_LANGUAGE="en")
+    login_staff(office, clerk)
+    base = f"/office/accounts/{plain_account.pk}"
+
+    listing = office.get(f"{base}/followers/").content.decode()
+    assert '<span title="ADD_SCENE_SEARCH">Search</span>' in listing
+    assert "Simplified Chinese" in listing and "zh_CN" not in listing
+    # Before the profile sync a follow with a scene came through a QR code.
+    rows = listing.split('data-testid="follower-table"')[1]
+    assert re.search(r'<span>QR code</span> <span class="badge mono"[^>]*>hall-1</span>', rows)
+
+    detail = office.get(f"{base}/followers/{follower.pk}/").content.decode()
+    assert 'data-testid="follow-source"><span title="ADD_SCENE_SEARCH">Search</span>' in detail
+    notifications = detail.split('data-testid="notifications"')[1].split("</table>")[0]
+    assert "<th>Sent by</th>" in notifications and "Template message" in notifications
+    timeline = detail.split('data-testid="timeline"')[1]
+    assert '<span class="badge" title="event:click">Menu click</span>' in timeline
+
+    overview = office.get(f"{base}/").content.decode()
+    assert '<span class="badge" title="event:click">Menu click</span>' in overview
+    assert office.get(f"{base}/followers/{scanned.pk}/").status_code == 200
+
+
+def test_the_audit_log_shows_details_as_key_value_pairs(plain_account, clerk):
+    from weizheng.core.actions import do_audit
+
+    do_audit(
+        action="followers.h5.view_own_data",
+        actor_label="citizen",
+        account=plain_account,
+        detail={"openid": "oZHA…0001", "held": True, "tags": ["驾校学员", "老年人"]},
+    )
+    menu = {"button": [{"type": "click", "name": f"按钮{n}", "key": f"KEY_{n}"} for n in range(3)]}
+    do_audit(
+        action="menus.save", actor_label="system", account=plain_account, detail={"menu": menu}
+    )
+    office = Client(HTTP_ACCEPT_LANGUAGE="en")
+    login_staff(office, clerk)
+    page = office.get(f"/office/accounts/{plain_account.pk}/audit/").content.decode()
+    table = page.split('data-testid="audit-table"')[1]
+    assert '<div class="kv"><span class="muted">held</span>: yes</div>' in table
+    assert '<span class="muted">tags</span>: 驾校学员, 老年人</div>' in table
+    assert "True" not in table and "{'" not in table  # no Python reprs
+    # A nested structure is folded, its JSON one click away.
+    folded = '<span class="muted">menu</span>: <details><summary class="mono">{&quot;button&quot;:'
+    assert folded in table
+    assert "&quot;name&quot;: &quot;按钮2&quot;" in table
+
+
+def test_the_follower_page_shows_why_they_were_blacklisted(plain_account, clerk):
+    follower = Follower.objects.create(account=plain_account, openid=ZHANG, is_subscribed=True)
+    office = Client(HTTP_ACCEPT_LANGUAGE="en")
+    login_staff(office, clerk)
+    url = f"/office/accounts/{plain_account.pk}/followers/{follower.pk}/"
+
+    assert 'data-testid="blacklist-reason"' not in office.get(url).content.decode()
+    office.post(f"{url}blacklist/", {"is_blacklisted": "on", "reason": "辱骂客服，多次警告无效"})
+    detail = office.get(url).content.decode()
+    reason = detail.split('data-testid="blacklist-reason">')[1].split("</td>")[0]
+    assert reason.startswith("辱骂客服，多次警告无效 ") and "alice · " in reason
+
+    office.post(f"{url}blacklist/", {"is_blacklisted": ""})
+    assert 'data-testid="blacklist-reason"' not in office.get(url).content.decode()

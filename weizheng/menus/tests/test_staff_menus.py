@@ -396,6 +396,14 @@ def test_a_menu_of_another_account_is_not_found_through_ones_own(world):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("source", ["abc", "1.5", "-1", "99999999999999999999999"])
+def test_a_malformed_menu_to_copy_is_not_found(world, source):
+    response = signed_in(world["bob"]).get(url(world["police"], f"new/?from={source}"))
+    assert response.status_code == 404
+    assert not Menu.objects.exists()
+
+
+@pytest.mark.django_db
 def test_signed_out_visitors_are_sent_to_the_login(world):
     response = Client().get(url(world["police"]))
     assert response.status_code == 302 and "/office/login/" in response["Location"]

@@ -3,6 +3,7 @@ the filters that turn WeChat's and the audit log's codes into words a clerk read
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import template
@@ -102,27 +103,44 @@ def follow_source_of(follower: Any) -> str:
     return ""
 
 
-def _detail_value(value: Any) -> str:
+def _scalar(value: Any) -> str:
     if value is True:
         return _("yes")
     if value is False:
         return _("no")
     if value is None or value == "":
         return "—"
-    if isinstance(value, list | tuple):
-        return ", ".join(_detail_value(item) for item in value) or "—"
-    if isinstance(value, dict):
-        return "; ".join(f"{key}: {_detail_value(item)}" for key, item in value.items()) or "—"
     return str(value)
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, dict | list | tuple)
+
+
+def _detail_value(value: Any) -> SafeString:
+    """A scalar or a list of scalars inline; a nested structure (a menu, say) folded, its JSON
+    one click away."""
+    if _is_scalar(value):
+        return format_html("{}", _scalar(value))
+    if isinstance(value, list | tuple) and all(_is_scalar(item) for item in value):
+        return format_html("{}", ", ".join(_scalar(item) for item in value) or "—")
+    compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if len(compact) <= 80:
+        return format_html('<span class="mono">{}</span>', compact)
+    return format_html(
+        '<details><summary class="mono">{}…</summary><pre class="mono">{}</pre></details>',
+        compact[:60],
+        json.dumps(value, ensure_ascii=False, indent=2),
+    )
 
 
 @register.filter
 def audit_detail(detail: Any) -> SafeString:
     """An audit row's detail as "key: value" lines (yes/no for booleans), not a Python dict."""
-    if not detail and detail != 0:
+    if detail is None or detail == {} or detail == "":
         return SafeString("")
     if not isinstance(detail, dict):
-        return format_html("{}", _detail_value(detail))
+        return _detail_value(detail)
     return format_html_join(
         "",
         '<div class="kv"><span class="muted">{}</span>: {}</div>',
