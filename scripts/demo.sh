@@ -8,6 +8,7 @@ PORT=${PORT:-8000}
 MOCK_PORT=${MOCK_PORT:-8001}
 export DJANGO_SETTINGS_MODULE=weizheng.settings.dev
 export WEIZHENG_MOCK_BASE_URL="http://127.0.0.1:${MOCK_PORT}/wxmock"
+export WEIZHENG_PUBLIC_BASE_URL="${WEIZHENG_PUBLIC_BASE_URL:-http://127.0.0.1:${PORT}}"
 LOG_DIR="${WEIZHENG_VAR_DIR:-var}/log"
 mkdir -p "$LOG_DIR"
 

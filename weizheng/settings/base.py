@@ -238,6 +238,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 FIELD_ENCRYPTION_KEYS = [k for k in (env("WEIZHENG_FIELD_KEYS") or "").split(",") if k]
 
 WECHAT_API_BASE_URL = env("WEIZHENG_WECHAT_API_BASE_URL", "https://api.weixin.qq.com")
+# The deployment's public address (https://wx.pingan.gov.cn): links in replies and messages to
+# citizens' H5 pages are built from it. Unset, replies that need a link fall back to text.
+PUBLIC_BASE_URL = env("WEIZHENG_PUBLIC_BASE_URL", "") or ""
 WECHAT_CALLBACK_MAX_BYTES = env_int("WEIZHENG_CALLBACK_MAX_BYTES", 1_048_576)
 WECHAT_TIMESTAMP_WINDOW_SECONDS = env_int("WEIZHENG_TIMESTAMP_WINDOW_SECONDS", 300)
 # WeChat gives up after 5 s; answer "success" at this point and deliver the reply later.
