@@ -73,16 +73,40 @@ def _all_cjk(tokens: Alternative) -> bool:
     return all(not token.isascii() for token in tokens)
 
 
+# The pairs every deployment starts with (the official name and the name citizens use). They are
+# also rows (migration 0003), but the code does not depend on those rows existing.
+BUILT_IN_SYNONYMS: tuple[tuple[str, str], ...] = (
+    ("公积金", "住房公积金"),
+    ("社保", "社会保险"),
+    ("医保", "医疗保险"),
+    ("养老金", "养老保险"),
+    ("身份证", "居民身份证"),
+    ("户口", "户籍"),
+    ("低保", "最低生活保障"),
+    ("驾照", "驾驶证"),
+    ("违章", "交通违法"),
+    ("房产证", "不动产"),
+    ("暂住证", "居住证"),
+    ("执照", "营业执照"),
+    ("公租房", "公共租赁住房"),
+    ("廉租房", "公共租赁住房"),
+    ("出国", "出入境"),
+)
+
+
 def synonyms_for(words: list[str], *, account_id: int) -> dict[str, list[str]]:
     """For each word, the terms the account (or every account) declares synonymous with it."""
     if not words:
         return {}
-    rows = Synonym.objects.filter(
-        Q(account_id=account_id) | Q(account__isnull=True),
-        Q(term__in=words) | Q(synonym__in=words),
-    ).values_list("term", "synonym")
+    rows = list(
+        Synonym.objects.filter(
+            Q(account_id=account_id) | Q(account__isnull=True),
+            Q(term__in=words) | Q(synonym__in=words),
+        ).values_list("term", "synonym")
+    )
+    rows += [(t, s) for t, s in BUILT_IN_SYNONYMS if t in words or s in words]
     found: dict[str, list[str]] = {}
-    for term, synonym in rows:
+    for term, synonym in dict.fromkeys(rows):
         if term in words:
             found.setdefault(term, []).append(synonym)
         if synonym in words:
