@@ -421,6 +421,9 @@ def check_add_relation(*, source: Item, target: Item, kind: str, actor: Any) -> 
         raise AppError("bad_relation", _("Only policy documents are linked."))
     if Relation.objects.filter(source=target, target=source).exists():
         raise AppError("bad_relation", _("The other document already points at this one."))
+    # A link is part of what the document says: it is reviewed with it, and takes effect on the
+    # target (amended, repealed) only when the document is published.
+    _require_editable(source)
     with transaction.atomic():
         relation, created = Relation.objects.get_or_create(source=source, target=target, kind=kind)
         if created:
@@ -437,6 +440,7 @@ def check_add_relation(*, source: Item, target: Item, kind: str, actor: Any) -> 
 
 
 def do_remove_relation(*, relation: Relation, actor: Any) -> None:
+    _require_editable(relation.source)
     with transaction.atomic():
         do_audit(
             action="content.relation.remove",
@@ -543,6 +547,9 @@ def check_pair(*, item: Item, other: Item, actor: Any) -> Item:
         raise AppError("bad_pair", _("This item is already paired."))
     if Item.objects.filter(group=other.group).exclude(pk=other.pk).exists():
         raise AppError("bad_pair", _("The other item is already paired."))
+    # What readers of a published version see changes with the pairing: only while editable.
+    _require_editable(item)
+    _require_editable(other)
     with transaction.atomic():
         Item.objects.filter(pk=other.pk).update(group=item.group)
         do_audit(
@@ -560,6 +567,9 @@ def do_unpair(*, item: Item, actor: Any) -> None:
     """Take an item out of its bilingual group."""
     import uuid
 
+    _require_editable(item)
+    for partner in Item.objects.filter(group=item.group).exclude(pk=item.pk):
+        _require_editable(partner)
     with transaction.atomic():
         Item.objects.filter(pk=item.pk).update(group=uuid.uuid4())
         do_audit(

@@ -68,11 +68,11 @@ EXPO_RED = (200, 40, 40)
 # account, author, first reviewer, final reviewer
 REVIEWERS = {
     "police": ("police_editor", "gov_reviewer", "police_admin"),
-    "water": ("water_editor", "gov_reviewer", "demo"),
-    # The fair's department has one administrator and no editor: the demo loader is the author
-    # (no author recorded), expo_admin submits and does the first review, the operator the final.
-    "expo": ("", "expo_admin", "demo"),
-    "expo-en": ("", "expo_admin", "demo"),
+    "water": ("water_editor", "gov_reviewer", "water_admin"),
+    # The fair's organising committee: its editor writes, its administrator does the first
+    # review, the platform operator the final one (三审 takes three people).
+    "expo": ("expo_editor", "expo_admin", "demo"),
+    "expo-en": ("expo_editor", "expo_admin", "demo"),
 }
 
 POLICIES: dict[str, list[dict[str, Any]]] = {

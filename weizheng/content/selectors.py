@@ -38,6 +38,8 @@ def is_stale(*, account: OfficialAccount, now: datetime | None = None) -> bool:
 # --- the back office --------------------------------------------------------------------------
 def access_item(*, account: OfficialAccount, item_id: Any) -> Item:
     """An item of this account, or 404 (another department's item does not exist here)."""
+    if not str(item_id).isdigit():
+        raise Http404("No such item.")
     item = (
         Item.objects.select_related("account", "author", "cover")
         .filter(account=account, pk=item_id)
@@ -49,6 +51,8 @@ def access_item(*, account: OfficialAccount, item_id: Any) -> Item:
 
 
 def access_attachment(*, item: Item, attachment_id: Any) -> Attachment:
+    if not str(attachment_id).isdigit():
+        raise Http404("No such attachment.")
     attachment = Attachment.objects.filter(item=item, pk=attachment_id).first()
     if attachment is None:
         raise Http404("No such attachment.")
@@ -56,6 +60,8 @@ def access_attachment(*, item: Item, attachment_id: Any) -> Attachment:
 
 
 def access_relation(*, item: Item, relation_id: Any) -> Relation:
+    if not str(relation_id).isdigit():
+        raise Http404("No such link.")
     relation = (
         Relation.objects.select_related("source__account")
         .filter(source=item, pk=relation_id)
@@ -67,6 +73,8 @@ def access_relation(*, item: Item, relation_id: Any) -> Relation:
 
 
 def access_media(*, account: OfficialAccount, media_id: Any) -> MediaAsset:
+    if not str(media_id).isdigit():
+        raise Http404("No such media file.")
     asset = (
         MediaAsset.objects.select_related("account").filter(account=account, pk=media_id).first()
     )

@@ -139,10 +139,16 @@ def _move(
 def do_submit_for_review(*, item: Reviewable, actor: Any, policy: ReviewPolicy) -> Reviewable:
     """The author (or an editor) hands a draft to the first reviewer."""
     _require(actor, policy.submit_permission, item.account)  # type: ignore[attr-defined]
+    extra: dict[str, Any] = {}
+    if item.author_id is None:
+        # An imported item or one made by a script: whoever submits it answers for it, and so
+        # may not review it — 三审 always takes three people.
+        extra["author"] = actor
     return _move(
         item,
         expected=EDITABLE,
         changes={
+            **extra,
             "review_status": ReviewStatus.FIRST_REVIEW,
             "submitted_at": timezone.now(),
             "first_reviewer": None,

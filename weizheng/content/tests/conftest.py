@@ -76,3 +76,12 @@ def publish(item, *, author, first, final):
 
 def office(account, path=""):
     return f"/office/accounts/{account.pk}/content/{path}"
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Refusals are asserted in English (the msgids); pages negotiate their own language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
