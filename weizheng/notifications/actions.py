@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -158,7 +158,7 @@ def _channels(notification: Notification) -> list[str]:
         account=notification.account, kind=notification.kind, is_active=True
     ).exists():
         channels.append(Channel.TEMPLATE)
-    if sms.gateway() is not None:
+    if sms.gateway() is not None and sms.phone_for(notification.account, notification.openid):
         channels.append(Channel.SMS)
     return channels
 
@@ -335,11 +335,11 @@ def do_resume_lane(*, account: OfficialAccount, api: str, actor: Any) -> int:
     again at once."""
     with transaction.atomic():
         deleted, _rows = LanePause.objects.filter(account=account, api=api).delete()
+        # Everything of the account waiting for later is due again; what still cannot go out
+        # (another paused lane, the rate limit) simply waits again.
         Notification.objects.filter(
             account=account, status=Status.PENDING, next_attempt_at__gt=timezone.now()
-        ).filter(Q(last_error__contains="45009") | Q(last_error="lane paused")).update(
-            next_attempt_at=timezone.now()
-        )
+        ).update(next_attempt_at=timezone.now())
         do_audit(
             action="notifications.lane.resume", actor=actor, account=account, detail={"api": api}
         )

@@ -100,17 +100,17 @@ def account_navigation(
             url = _url(entry.url_name, account_id=account_id)
             if url is None:
                 continue
-            items.append({"key": entry.key, "label": entry.label, "url": url})
-        # The entry whose URL is the longest prefix of the page is the page's section.
-        best = max(
-            (i for i in items if current.startswith(i["url"])),
-            key=lambda i: len(i["url"]),
-            default=None,
-        )
-        for item in items:
-            item["active"] = item is best
+            items.append({"key": entry.key, "label": entry.label, "url": url, "active": False})
         if items:
             sections.append({"label": section.label, "items": items})
+    # The entry whose URL is the longest prefix of the page, across all sections, is the page's.
+    best = max(
+        (i for section in sections for i in section["items"] if current.startswith(i["url"])),
+        key=lambda i: len(i["url"]),
+        default=None,
+    )
+    if best is not None:
+        best["active"] = True
     return sections
 
 

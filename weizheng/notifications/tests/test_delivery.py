@@ -378,3 +378,19 @@ def test_the_follower_page_lists_what_was_sent(mock_account, citizen, django_use
     ).content.decode()
     history = page.split('data-testid="notifications"')[1].split("</table>")[0]
     assert "office.notice" in history
+
+
+def test_resuming_a_lane_releases_every_notification_waiting_for_it(mock_account, citizen):
+    other = mock.create_user(mock_account.app_id, nickname="李娜")
+    with_template(mock_account)
+    mock.inject_fault(kind="errcode", api="cgi-bin/message/template/send", value=45009, remaining=1)
+    first = send_notice(mock_account, citizen.openid, key="a")
+    second = send_notice(mock_account, other.openid, key="b")  # never tried: the lane is paused
+    for n in (first, second):
+        n.refresh_from_db()
+        assert n.status == Status.PENDING
+    actions.do_resume_lane(account=mock_account, api="message/template/send", actor=None)
+    dispatch_due()
+    for n in (first, second):
+        n.refresh_from_db()
+        assert n.status == Status.SENT

@@ -325,3 +325,17 @@ def test_the_dashboard_warns_when_an_account_has_published_nothing_for_12_days(
     assert 'data-testid="stale-police"' not in client.get("/office/").content.decode()
     with time_machine.travel(published + timedelta(days=12, minutes=1)):
         assert 'data-testid="stale-police"' in client.get("/office/").content.decode()
+
+
+def test_one_entry_is_highlighted_even_in_another_section(world, client):
+    from weizheng.staff.navigation import account_navigation
+    from weizheng.staff.permissions import ALL_PERMISSIONS
+
+    police = world["police"]
+    sections = account_navigation(
+        permissions=ALL_PERMISSIONS,
+        account_id=police.pk,
+        current=f"/office/accounts/{police.pk}/notifications/",
+    )
+    active = [i["key"] for s in sections for i in s["items"] if i["active"]]
+    assert active == ["notifications"]
