@@ -49,33 +49,30 @@ def mask_openid(openid: str) -> str:
     return f"{openid[:4]}…{openid[-4:]}"
 
 
-def _kind(label: str) -> Any:
-    return pgettext_lazy("interaction kind", label)
-
-
-# InboundMessage.kind: a message's MsgType, or "event:" + the lower-cased Event.
+# InboundMessage.kind: a message's MsgType, or "event:" + the lower-cased Event. Written out so
+# makemessages finds every label.
 INTERACTION_KINDS = {
-    "text": _kind("Text"),
-    "image": _kind("Image"),
-    "voice": _kind("Voice"),
-    "video": _kind("Video"),
-    "shortvideo": _kind("Short video"),
-    "location": _kind("Location"),
-    "link": _kind("Link"),
-    "event:subscribe": _kind("Follow"),
-    "event:unsubscribe": _kind("Unfollow"),
-    "event:scan": _kind("QR code scan"),
-    "event:location": _kind("Location report"),
-    "event:click": _kind("Menu click"),
-    "event:view": _kind("Web page opened"),
-    "event:scancode_push": _kind("Menu scan"),
-    "event:scancode_waitmsg": _kind("Menu scan, awaiting reply"),
-    "event:pic_sysphoto": _kind("Menu photo"),
-    "event:pic_photo_or_album": _kind("Menu photo or album"),
-    "event:pic_weixin": _kind("Menu WeChat album"),
-    "event:location_select": _kind("Menu location"),
-    "event:masssendjobfinish": _kind("Broadcast receipt"),
-    "event:templatesendjobfinish": _kind("Template message receipt"),
+    "text": pgettext_lazy("interaction kind", "Text"),
+    "image": pgettext_lazy("interaction kind", "Image"),
+    "voice": pgettext_lazy("interaction kind", "Voice"),
+    "video": pgettext_lazy("interaction kind", "Video"),
+    "shortvideo": pgettext_lazy("interaction kind", "Short video"),
+    "location": pgettext_lazy("interaction kind", "Location"),
+    "link": pgettext_lazy("interaction kind", "Link"),
+    "event:subscribe": pgettext_lazy("interaction kind", "Follow"),
+    "event:unsubscribe": pgettext_lazy("interaction kind", "Unfollow"),
+    "event:scan": pgettext_lazy("interaction kind", "QR code scan"),
+    "event:location": pgettext_lazy("interaction kind", "Location report"),
+    "event:click": pgettext_lazy("interaction kind", "Menu click"),
+    "event:view": pgettext_lazy("interaction kind", "Web page opened"),
+    "event:scancode_push": pgettext_lazy("interaction kind", "Menu scan"),
+    "event:scancode_waitmsg": pgettext_lazy("interaction kind", "Menu scan, awaiting reply"),
+    "event:pic_sysphoto": pgettext_lazy("interaction kind", "Menu photo"),
+    "event:pic_photo_or_album": pgettext_lazy("interaction kind", "Menu photo or album"),
+    "event:pic_weixin": pgettext_lazy("interaction kind", "Menu WeChat album"),
+    "event:location_select": pgettext_lazy("interaction kind", "Menu location"),
+    "event:masssendjobfinish": pgettext_lazy("interaction kind", "Broadcast receipt"),
+    "event:templatesendjobfinish": pgettext_lazy("interaction kind", "Template message receipt"),
 }
 
 
