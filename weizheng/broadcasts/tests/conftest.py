@@ -101,3 +101,12 @@ def world(plain_account, django_user_model):
 @pytest.fixture
 def mock_world(mock_account, django_user_model):
     return staff_world(mock_account, django_user_model)
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Refusals are asserted in English (the msgids); pages negotiate their own language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
