@@ -25,6 +25,7 @@ from .models import (
     LocationKind,
     MassResult,
     MonthlyReach,
+    SendState,
 )
 
 # WeChat lets a service account reach each follower this often per calendar month.
@@ -32,6 +33,8 @@ MASS_PER_FOLLOWER_PER_MONTH = 4
 METRES_PER_DEGREE = 111_320.0
 # Rows read per query while walking an audience (keyset pages on the primary key).
 PAGE_SIZE = 10_000
+# A broadcast in these states has not entirely gone out: it can still be cancelled.
+CANCELLABLE_STATES = (SendState.WAITING, SendState.SCHEDULED, SendState.SENDING, SendState.PAUSED)
 
 
 # --- access ---------------------------------------------------------------------------------
@@ -209,5 +212,6 @@ def progress(broadcast: Broadcast) -> dict[str, Any]:
         "results": results_of(broadcast),
         "last_error": broadcast.last_error,
         "lane_paused": bool(lane and lane.is_paused),
-        "is_finished": broadcast.state not in ("waiting", "scheduled", "sending", "paused"),
+        "is_finished": broadcast.state not in CANCELLABLE_STATES,
+        "is_cancellable": broadcast.state in CANCELLABLE_STATES,
     }

@@ -25,6 +25,9 @@ from .forms import BroadcastForm, initial_from
 from .models import Broadcast, SendState
 
 ANY_BROADCAST_PERMISSION = ("broadcasts.edit", "broadcasts.review", "broadcasts.approve")
+# Refusals answered with their own status on the re-rendered page (a permission refusal, a state
+# conflict); other refusals (what the form or the broadcast lacks) go back to the page as before.
+REFUSAL_STATUSES = (403, 409)
 
 
 def _require_any(
@@ -78,6 +81,7 @@ def _compose(
 ) -> HttpResponse:
     if request.method == "POST":
         form = BroadcastForm(request.POST, request.FILES, account=account)
+        status = 200
         if form.is_valid():
             try:
                 saved = actions.check_save_broadcast(
@@ -112,6 +116,8 @@ def _compose(
                     form.add_error(field, problem["message"])
                 if not error.extra.get("problems"):
                     form.add_error(None, error.message)
+                if error.status in REFUSAL_STATUSES:
+                    status = error.status
             else:
                 messages.success(
                     request, _("The draft “%(title)s” is saved.") % {"title": saved.title}
@@ -124,10 +130,12 @@ def _compose(
             else {"audience_kind": "all", "message_type": "text"}
         )
         form = BroadcastForm(initial=initial, account=account)
+        status = 200
     return render(
         request,
         "broadcasts/compose.html",
         {"account": account, "form": form, "broadcast": broadcast},
+        status=status,
     )
 
 
@@ -154,6 +162,12 @@ def detail(request: HttpRequest, account: OfficialAccount, broadcast_id: int) ->
     """A broadcast: message, audience with the month's quota, review, preview, progress."""
     _require_any(request, account, ANY_BROADCAST_PERMISSION)
     broadcast = selectors.access_broadcast(account=account, broadcast_id=broadcast_id)
+    return _detail(request, account, broadcast)
+
+
+def _detail(
+    request: HttpRequest, account: OfficialAccount, broadcast: Broadcast, status: int = 200
+) -> HttpResponse:
     is_waiting = broadcast.state in (SendState.WAITING, SendState.SCHEDULED)
     context: dict[str, Any] = {
         "account": account,
@@ -164,14 +178,13 @@ def detail(request: HttpRequest, account: OfficialAccount, broadcast_id: int) ->
         "problems": actions.ready_problems(broadcast) if is_waiting else [],
         "progress": selectors.progress(broadcast),
         "limit": selectors.MASS_PER_FOLLOWER_PER_MONTH,
-        "is_cancellable": broadcast.state
-        in (SendState.WAITING, SendState.SCHEDULED, SendState.SENDING, SendState.PAUSED),
+        "is_cancellable": broadcast.state in selectors.CANCELLABLE_STATES,
         "is_deletable": broadcast.state in (SendState.SENT, SendState.FAILED, SendState.CANCELLED)
         and broadcast.chunks.filter(state="sent").exclude(msg_id="").exists(),
         "ReviewStatus": ReviewStatus,
         **_permissions(request, account),
     }
-    return render(request, "broadcasts/detail.html", context)
+    return render(request, "broadcasts/detail.html", context, status=status)
 
 
 @account_page("account.view")
@@ -190,6 +203,10 @@ def _step(
         step(broadcast)
     except AppError as error:
         _show(request, error)
+        if error.status in REFUSAL_STATUSES:
+            # A state conflict or a permission refusal keeps its status, as the content app's.
+            broadcast.refresh_from_db()
+            return _detail(request, account, broadcast, status=error.status)
     else:
         messages.success(request, success)
     return redirect(_detail_url(account, broadcast))

@@ -120,3 +120,34 @@ def test_a_paused_lane_shows_a_banner_with_resume(world):
     response = signed_in(world["alice"]).post(url(police, "resume/"))
     assert response.status_code == 302
     assert not BroadcastLane.objects.get(account=police).is_paused
+
+
+@pytest.mark.django_db
+def test_refusals_keep_their_status_on_the_page(world):
+    police = world["police"]
+    add_followers(police, 3, prefix="oRefuse")
+    bob = signed_in(world["bob"])
+    bob.post(url(police, "new/"), {**FORM, "audience_kind": "all"})
+    broadcast = Broadcast.objects.get()
+    bob.post(url(police, f"{broadcast.pk}/submit/"))
+    # The author may not approve his own broadcast: 403, the page with the reason.
+    response = bob.post(url(police, f"{broadcast.pk}/approve/"))
+    assert response.status_code == 403
+    assert "The author of an item cannot approve it." in response.content.decode()
+    assert response.context["broadcast"].pk == broadcast.pk
+    # Cancelled twice: the second is a state conflict, 409, with the reason.
+    assert bob.post(url(police, f"{broadcast.pk}/cancel/")).status_code == 302
+    response = bob.post(url(police, f"{broadcast.pk}/cancel/"))
+    assert response.status_code == 409
+    assert "Only a broadcast that has not gone out can be cancelled." in response.content.decode()
+    assert b'data-testid="cancel-broadcast"' not in response.content
+    # The progress poll rewrites the results sentence from this template.
+    assert b'data-template="Results of __N__ call(s) received so far;' in response.content
+    # Editing it now is a conflict too; a form that does not validate stays 200.
+    response = bob.post(url(police, f"{broadcast.pk}/edit/"), {**FORM, "audience_kind": "all"})
+    assert response.status_code == 302  # the page says it cannot be edited
+    response = bob.post(url(police, "new/"), {**FORM, "text": "长" * 700, "audience_kind": "all"})
+    assert response.status_code == 200
+    progress = bob.get(url(police, f"{broadcast.pk}/progress/")).json()
+    assert progress["is_finished"] and not progress["is_cancellable"]
+

@@ -19,8 +19,19 @@
         ["total", "filtered", "sent", "errors"].forEach(function (k) {
           field("results." + k, data.results[k]);
         });
+        var reported = card.querySelector('[data-field="reported"]');
+        if (reported && reported.dataset.template) {
+          reported.textContent = reported.dataset.template.replace("__N__", data.results.reported_chunks);
+        }
         var badge = document.querySelector('[data-testid="send-state"]');
         if (badge) { badge.textContent = data.state_label; badge.className = "badge state-" + data.state; }
+        // Sent, failed or cancelled while the page was open: nothing is left to cancel.
+        var cancelForm = document.getElementById("cancel-form");
+        if (cancelForm && !data.is_cancellable) {
+          cancelForm.hidden = true;
+          cancelForm.style.display = "none";
+          cancelForm.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        }
         // Results arrive a little after the last call: keep polling briefly after the end.
         if (!data.is_finished || data.results.reported_chunks < data.chunks_done) {
           window.setTimeout(poll, 1500);
