@@ -80,4 +80,4 @@ def test_compose_review_send_and_the_persona_receives_it(
     bubble = page.locator('#phone-messages .msg_in[data-channel="mass"]').filter(has_text="海燕")
     expect(bubble).to_be_visible()
     broadcast = Broadcast.objects.get()
-    assert broadcast.chunks.get().clientmsgid == f"{broadcast.pk}-0"
+    assert broadcast.chunks.get().clientmsgid == f"{broadcast.send_token}-{broadcast.pk}-0"

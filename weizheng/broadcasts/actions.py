@@ -4,9 +4,10 @@ chunk by chunk exactly once, WeChat's results, cancel and delete, the paused lan
 Sending: when a broadcast is due, `dispatch_broadcast` moves it to "sending" and writes the chunk
 plan (one row per `mass/send` call, its openids included) in one transaction before any call.
 Each chunk is claimed with a conditional update and sent with the deterministic clientmsgid
-`<broadcast id>-<chunk no>`; a chunk found "sending" after a crash is sent again with the same
-clientmsgid and WeChat's "already sent" answer (45065) counts as sent. A 45009 (daily quota used
-up) pauses the account's lane until someone resumes it; nothing is retried blindly.
+`<broadcast's random token>-<broadcast id>-<chunk no>`; a chunk found "sending" after a crash is
+sent again with the same clientmsgid and WeChat's "already sent" answer (45065) counts as sent.
+A 45009 (daily quota used up) pauses the account's lane until someone resumes it; nothing is
+retried blindly.
 """
 
 from __future__ import annotations
@@ -676,6 +677,7 @@ def _send_chunk(client: Any, broadcast: Broadcast, chunk: BroadcastChunk) -> str
         _fail_chunk(chunk, None, _("No answer from WeChat after %d attempts.") % MAX_CHUNK_ATTEMPTS)
         return "next"
     body = message_body(broadcast)
+    chunk.broadcast = broadcast  # the clientmsgid names the broadcast's token
     body["clientmsgid"] = chunk.clientmsgid
     if chunk.is_to_all:
         api = "message/mass/sendall"

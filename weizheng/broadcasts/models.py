@@ -7,6 +7,8 @@ call, so a worker that dies half-way resumes where it stopped and every chunk go
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +45,12 @@ class SendState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     FAILED = "failed", _("Failed")
     DELETED = "deleted", _("Deleted")
+
+
+def new_send_token() -> str:
+    """A random prefix for the broadcast's clientmsgids: ids repeat after a database reset, and
+    WeChat refuses a clientmsgid it saw in the last 24 hours."""
+    return secrets.token_hex(4)
 
 
 class Broadcast(Reviewable):
@@ -106,6 +114,8 @@ class Broadcast(Reviewable):
     # Written by the sender before each chunk: a stale heartbeat means the worker died.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    # Set once at creation; the first part of every clientmsgid of the broadcast.
+    send_token = models.CharField(max_length=16, default=new_send_token, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -179,7 +189,9 @@ class BroadcastChunk(models.Model):
 
     @property
     def clientmsgid(self) -> str:
-        return f"{self.broadcast_id}-{self.number}"
+        """`<broadcast's token>-<broadcast id>-<chunk no>` (WeChat takes at most 64 characters):
+        the same for every resend of the chunk, new after a database reset."""
+        return f"{self.broadcast.send_token}-{self.broadcast_id}-{self.number}"
 
 
 class MassResult(models.Model):

@@ -66,10 +66,12 @@ def test_a_segment_goes_in_chunks_once_each_and_results_add_up(mock_world, setti
     assert sizes == [4, 4, 2]  # ceil(10 / 3) each, the rest last
     assert sorted(mass_openids(police)) == sorted(f.openid for f in followers)
     jobs = MockMassJob.objects.order_by("id")
+    token = broadcast.send_token
+    assert len(token) == 8 and int(token, 16) >= 0
     assert [j.clientmsgid for j in jobs] == [
-        f"{broadcast.pk}-0",
-        f"{broadcast.pk}-1",
-        f"{broadcast.pk}-2",
+        f"{token}-{broadcast.pk}-0",
+        f"{token}-{broadcast.pk}-1",
+        f"{token}-{broadcast.pk}-2",
     ]
     assert results_of(broadcast) == {
         "total": 10,

@@ -151,3 +151,12 @@ def test_refusals_keep_their_status_on_the_page(world):
     progress = bob.get(url(police, f"{broadcast.pk}/progress/")).json()
     assert progress["is_finished"] and not progress["is_cancellable"]
 
+
+@pytest.mark.django_db
+def test_each_broadcast_has_its_own_send_token(world):
+    police = world["police"]
+    bob = signed_in(world["bob"])
+    bob.post(url(police, "new/"), {**FORM, "audience_kind": "all"})
+    bob.post(url(police, "new/"), {**FORM, "audience_kind": "all"})
+    tokens = list(Broadcast.objects.values_list("send_token", flat=True))
+    assert len(set(tokens)) == 2 and all(len(t) == 8 for t in tokens)
