@@ -45,3 +45,6 @@ class SearchResults:
     facet_counts: dict[str, dict[str, int]]
     # True when no entry had every word and these are entries with some of them.
     is_partial: bool = False
+    # True when the query matched more than backends.FACET_CAP entries: `total` and the facet
+    # counts are then those of the first FACET_CAP + 1 matches (lower bounds, "2,000+").
+    facets_capped: bool = False

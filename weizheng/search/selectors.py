@@ -8,7 +8,7 @@ from typing import Any
 from weizheng.core.errors import AppError
 
 from . import segment
-from .backends import get_backend
+from .backends import FACET_CAP, get_backend
 from .documents import Hit, SearchResults
 from .highlight import mark, snippet
 from .models import FACET_COLUMNS, SearchEntry
@@ -109,7 +109,9 @@ def search_entries(
     backend = get_backend()
     language = (language or "").lower() or None
     expression = backend.expression(parsed, match_all=True)
-    combinations = backend.combinations(expression, account_id=account_id, language=language)
+    combinations, capped = backend.combinations(
+        expression, account_id=account_id, language=language
+    )
     match_all = True
     # Nothing has every word: entries with some of them, leaving out one-character words (号,
     # 丢), which would match nearly everything and rank nothing.
@@ -117,10 +119,14 @@ def search_entries(
     if not combinations and some.groups and (len(some.groups) > 1 or some != parsed):
         match_all = False
         expression = backend.expression(some, match_all=False)
-        combinations = backend.combinations(expression, account_id=account_id, language=language)
+        combinations, capped = backend.combinations(
+            expression, account_id=account_id, language=language
+        )
     total, facet_counts = _count(combinations, filters)
     ranked = []
-    if total and offset < total:
+    # Capped: the counts are those of the first matches only, and a filtered total of 0 among
+    # them proves nothing; rank anyway.
+    if (total or capped) and (offset < total or capped):
         ranked = backend.ranked(
             expression,
             account_id=account_id,
@@ -128,13 +134,17 @@ def search_entries(
             filters=filters,
             limit=limit,
             offset=offset,
+            many=capped,
         )
+    if capped:
+        total = max(min(total, FACET_CAP), min(FACET_CAP, offset + len(ranked)))
     return SearchResults(
         hits=_hits(ranked, parsed),
         total=total,
         terms=parsed.terms,
         facet_counts=facet_counts,
         is_partial=not match_all,
+        facets_capped=capped,
     )
 
 

@@ -126,3 +126,22 @@ def test_paging(corpus):
     assert keys(first) + keys(second) == whole[:6]
     beyond = search(account_id=police, query="居民身份证", offset=100)
     assert beyond.hits == [] and beyond.total == len(whole)
+
+
+@pytest.mark.parametrize("candidates", [2, 400])
+def test_past_the_cap_counts_are_flagged_and_the_first_hit_stays(corpus, monkeypatch, candidates):
+    police = corpus["police"].pk
+    exact = search(account_id=police, query="公积金提取")
+    assert not exact.facets_capped
+    from weizheng.search import backends, selectors
+
+    monkeypatch.setattr(backends, "FACET_CAP", 1)
+    monkeypatch.setattr(selectors, "FACET_CAP", 1)
+    monkeypatch.setattr(backends, "CANDIDATES", candidates)
+    capped = search(account_id=police, query="公积金提取")
+    assert capped.facets_capped
+    assert 1 <= capped.total <= exact.total
+    assert keys(capped)[0] == keys(exact)[0] == "content.policy:1"
+    # A filter that the first matches do not show still finds its entries.
+    repealed = search(account_id=police, query="公积金提取", facets={"validity": "repealed"})
+    assert "content.policy:4" in keys(repealed)
