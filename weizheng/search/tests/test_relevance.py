@@ -145,3 +145,31 @@ def test_past_the_cap_counts_are_flagged_and_the_first_hit_stays(corpus, monkeyp
     # A filter that the first matches do not show still finds its entries.
     repealed = search(account_id=police, query="公积金提取", facets={"validity": "repealed"})
     assert "content.policy:4" in keys(repealed)
+
+
+@pytest.mark.parametrize("query", ["交通违法", "违章", "交通违法处理"])
+def test_a_traffic_rule_is_found_by_what_citizens_call_it(plain_account, query):
+    """The demo's 平安市道路交通安全违法行为处理规定 never says 交通违法 or 违章 in one piece."""
+    from weizheng.search.api import Document, index_documents
+
+    index_documents(
+        [
+            Document(
+                key="content.policy:900",
+                account_id=plain_account.pk,
+                language="zh-hans",
+                title="平安市道路交通安全违法行为处理规定",
+                body="第一条 为规范道路交通安全违法行为的处理，制定本规定。",
+                facets={"kind": "policy"},
+            ),
+            Document(
+                key="content.policy:901",
+                account_id=plain_account.pk,
+                language="zh-hans",
+                title="平安市居住证办理规定",
+                body="第一条 为规范居住证办理，制定本规定。",
+                facets={"kind": "policy"},
+            ),
+        ]
+    )
+    assert keys(search(account_id=plain_account.pk, query=query))[:1] == ["content.policy:900"]
