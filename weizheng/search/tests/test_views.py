@@ -118,3 +118,12 @@ def test_english_only(corpus):
     html = get("/h5/police/search/", q="12123", lang="en")
     assert result_keys(html) == ["content.policy:en:16"]
     assert '<html lang="en">' in html
+
+
+def test_past_the_count_cap_the_page_says_there_are_more(corpus, monkeypatch):
+    from weizheng.search import backends, selectors
+
+    assert 'data-testid="capped"' not in get("/h5/police/search/", q="公积金提取")
+    monkeypatch.setattr(backends, "FACET_CAP", 1)
+    monkeypatch.setattr(selectors, "FACET_CAP", 1)
+    assert 'data-testid="capped"' in get("/h5/police/search/", q="公积金提取")
