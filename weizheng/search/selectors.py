@@ -171,3 +171,20 @@ def confident_results(*, account_id: int, text: str, limit: int = 3) -> SearchRe
     if not all(_title_has(title, group) for group in parsed.groups):
         return None
     return results
+
+
+def example_queries(*, account_id: int, limit: int = 4) -> list[str]:
+    """Searches worth suggesting on the account's search page: its commonest topics (what it has
+    published about), so an example never comes back empty."""
+    from django.db.models import Count
+
+    from .models import SearchEntry
+
+    return list(
+        SearchEntry.objects.filter(account_id=account_id)
+        .exclude(topic="")
+        .values("topic")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "topic")
+        .values_list("topic", flat=True)[:limit]
+    )

@@ -18,7 +18,7 @@ from weizheng.wechat.models import OfficialAccount
 
 from .links import search_path
 from .models import FACET_COLUMNS
-from .selectors import search_entries
+from .selectors import example_queries, search_entries
 
 PAGE_SIZE = 10
 MAX_PAGE = 50
@@ -130,7 +130,10 @@ def _context(
         "account": account,
         "query": query or "",
         "large_font": large_font,
-        "examples": [{"text": text, "url": search_path(account.slug, text)} for text in EXAMPLES],
+        "examples": [
+            {"text": text, "url": search_path(account.slug, text)}
+            for text in example_queries(account_id=account.pk) or EXAMPLES
+        ],
         "searched": query is not None,
         "results": None,
         "error": "",

@@ -127,3 +127,15 @@ def test_past_the_count_cap_the_page_says_there_are_more(corpus, monkeypatch):
     monkeypatch.setattr(backends, "FACET_CAP", 1)
     monkeypatch.setattr(selectors, "FACET_CAP", 1)
     assert 'data-testid="capped"' in get("/h5/police/search/", q="公积金提取")
+
+
+def test_the_examples_are_the_accounts_own_topics(corpus):
+    from weizheng.search.selectors import example_queries
+
+    html = get("/h5/police/search/")
+    block = html.split('data-testid="examples"')[1].split("</div>")[0]
+    chips = re.findall(r'class="wz-chip"[^>]*>([^<]+)<', block)
+    assert chips == example_queries(account_id=corpus["police"].pk)
+    assert (
+        chips and "不动产登记" not in chips
+    )  # a fixed list would offer what police never published
