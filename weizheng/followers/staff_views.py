@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from weizheng.core.actions import do_audit
 from weizheng.core.errors import AppError
+from weizheng.core.http import client_ip
 from weizheng.core.models import AuditLog
 from weizheng.notifications.selectors import history_for as notification_history
 from weizheng.staff.decorators import account_page
@@ -51,10 +52,6 @@ class FollowerFilterForm(forms.Form):
 class BlacklistForm(forms.Form):
     is_blacklisted = forms.BooleanField(required=False)
     reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=200)
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _posted_tag(request: HttpRequest, account: Any) -> FollowerTag | None:
@@ -98,7 +95,7 @@ def follower_list(request: HttpRequest, account: Any) -> HttpResponse:
         actor=request.user,
         account=account,
         detail={k: v for k, v in filters.items() if v} | {"page": page.number},
-        ip_address=_ip(request),
+        ip_address=client_ip(request),
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -124,7 +121,7 @@ def follower_detail(request: HttpRequest, account: Any, follower_id: int) -> Htt
         account=account,
         target=follower,
         detail={"openid": follower.openid},
-        ip_address=_ip(request),
+        ip_address=client_ip(request),
     )
     timeline = [
         {"message": m, "summary": selectors.timeline_summary(m)}

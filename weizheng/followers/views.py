@@ -7,14 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from weizheng.core.actions import do_audit
+from weizheng.core.http import client_ip
 from weizheng.wechat.oauth import citizen_page
 
 from .h5_selectors import follower_for_citizen, mask_openid
 from .labels import follow_source_label, language_label
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @citizen_page
@@ -32,7 +29,7 @@ def me(request: HttpRequest) -> HttpResponse:
             account=account,
             target=follower,
             detail={"openid": masked, "held": follower is not None},
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
         )
     context = {
         "account": account,

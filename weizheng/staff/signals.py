@@ -9,10 +9,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 
 from weizheng.core.actions import do_audit
-
-
-def _ip(request: Any) -> str | None:
-    return getattr(request, "META", {}).get("REMOTE_ADDR") or None
+from weizheng.core.http import client_ip
 
 
 @receiver(user_login_failed)
@@ -26,7 +23,7 @@ def audit_failed_sign_in(
         action="staff.login.failed",
         actor_label=username[:64] or "?",
         detail={"username": username},
-        ip_address=_ip(request),
+        ip_address=client_ip(request),
     )
 
 
@@ -37,5 +34,5 @@ def audit_lockout(
         action="staff.login.locked",
         actor_label=(username or "?")[:64],
         detail={"username": username},
-        ip_address=ip_address or _ip(request),
+        ip_address=ip_address or client_ip(request),
     )

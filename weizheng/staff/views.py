@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from weizheng.core.errors import AppError
+from weizheng.core.http import client_ip
 from weizheng.followers.selectors import follower_counts
 from weizheng.wechat.models import InboundMessage
 
@@ -31,10 +32,6 @@ from . import actions
 from .decorators import account_page, is_verified, staff_page
 from .forms import AccountSettingsForm, AuditFilterForm, LoginForm, TokenForm
 from .selectors import accounts_for, audit_entries_for, has_back_office_access, permissions_on
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -69,7 +66,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user)
             target = _next_url(request)
             if not settings.STAFF_REQUIRE_TOTP:
-                actions.do_record_login(user=user, ip_address=_client_ip(request))
+                actions.do_record_login(user=user, ip_address=client_ip(request))
                 return HttpResponseRedirect(target)
             step = "staff:otp-verify" if actions.confirmed_device(user) else "staff:otp-setup"
             return HttpResponseRedirect(f"{reverse(step)}?next={target}")
@@ -90,7 +87,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             device = actions.check_totp(
-                user=request.user, token=form.cleaned_data["token"], ip_address=_client_ip(request)
+                user=request.user, token=form.cleaned_data["token"], ip_address=client_ip(request)
             )
         except AppError as exc:
             form.add_error("token", exc.message)
@@ -132,13 +129,13 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             device = actions.check_confirm_totp(
-                user=request.user, token=form.cleaned_data["token"], ip_address=_client_ip(request)
+                user=request.user, token=form.cleaned_data["token"], ip_address=client_ip(request)
             )
         except AppError as exc:
             form.add_error("token", exc.message)
         else:
             otp_login(request, device)
-            actions.do_record_login(user=request.user, ip_address=_client_ip(request))
+            actions.do_record_login(user=request.user, ip_address=client_ip(request))
             messages.success(request, _("Two-factor sign-in is set up."))
             return HttpResponseRedirect(_next_url(request))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4, border=2)
@@ -164,7 +161,7 @@ def _base32(key: bytes) -> str:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        actions.do_record_logout(user=request.user, ip_address=_client_ip(request))
+        actions.do_record_logout(user=request.user, ip_address=client_ip(request))
     logout(request)
     return redirect("staff:login")
 
