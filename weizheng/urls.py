@@ -11,12 +11,25 @@ urlpatterns = [
     # Each app's back-office pages about one account (navigation: weizheng/staff/navigation.py).
     *(
         path(f"office/accounts/<int:account_id>/{app}/", include(f"weizheng.{app}.staff_urls"))
-        for app in ("followers", "menus", "replies", "content", "notifications", "broadcasts")
+        for app in (
+            "followers",
+            "menus",
+            "replies",
+            "content",
+            "notifications",
+            "broadcasts",
+            "identity",
+            "eservices",
+            "records",
+        )
     ),
     path("office/accounts/<int:account_id>/qrcodes/", include("weizheng.wechat.qrcode_staff_urls")),
     path("h5/<slug:account_slug>/", include("weizheng.followers.urls")),
     path("h5/<slug:account_slug>/", include("weizheng.content.urls")),
     path("h5/<slug:account_slug>/search/", include("weizheng.search.urls")),
+    path("h5/<slug:account_slug>/id/", include("weizheng.identity.urls")),
+    path("h5/<slug:account_slug>/services/", include("weizheng.eservices.urls")),
+    path("h5/<slug:account_slug>/records/", include("weizheng.records.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "weizheng.content",
     "weizheng.notifications",
     "weizheng.broadcasts",
+    "weizheng.identity",
+    "weizheng.eservices",
+    "weizheng.records",
 ]
 
 MIDDLEWARE = [

@@ -70,6 +70,25 @@ ACCOUNT_SECTIONS: tuple[Section, ...] = (
             ),
         ),
     ),
+    Section(
+        _("Online services"),
+        (
+            Entry(
+                "guides",
+                _("Service guides"),
+                "office-eservices:guides",
+                ("guides.edit", "guides.review", "guides.approve"),
+            ),
+            Entry(
+                "applications",
+                _("Applications"),
+                "office-eservices:applications",
+                ("cases.handle", "eservices.manage"),
+            ),
+            Entry("records", _("Record queries"), "office-records:index", "records.configure"),
+            Entry("bindings", _("Real-name bindings"), "office-identity:index", "identity.view"),
+        ),
+    ),
 )
 
 # Pages across accounts.

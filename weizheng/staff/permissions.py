@@ -5,8 +5,10 @@ from __future__ import annotations
 from .models import Role
 
 # account.*: the account's settings; menu.*, replies.* and qrcodes.*: what citizens see; followers.*: personal
-# data (views are audited); audit.view: the audit log; content.* / cases.* / tips.* / analytics.*:
-# the modules to come.
+# data (views are audited); audit.view: the audit log; content.*, broadcasts.*: publishing (三审);
+# identity.view: real-name bindings (audited); guides.*: service guides (三审); eservices.manage:
+# application forms, windows and the holiday calendar; cases.handle: work applications and
+# requests; records.configure: record-query connectors; tips.* / analytics.*: modules to come.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(
         {
@@ -28,6 +30,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "notifications.view",
             "cases.handle",
             "analytics.view",
+            "identity.view",
+            "guides.edit",
+            "guides.review",
+            "guides.approve",
+            "eservices.manage",
+            "records.configure",
         }
     ),
     Role.EDITOR: frozenset(
@@ -38,13 +46,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "qrcodes.manage",
             "content.edit",
             "broadcasts.edit",
+            "guides.edit",
         }
     ),
     # 三审: editors write, reviewers do the first review (初审), administrators the final one (终审).
     Role.REVIEWER: frozenset(
-        {"account.view", "content.review", "broadcasts.review", "menu.publish"}
+        {
+            "account.view",
+            "content.review",
+            "broadcasts.review",
+            "guides.review",
+            "menu.publish",
+        }
     ),
-    Role.HANDLER: frozenset({"account.view", "followers.view", "cases.handle"}),
+    # Handlers work the cases (online applications, 问政); they see who applied, masked and audited.
+    Role.HANDLER: frozenset({"account.view", "followers.view", "cases.handle", "identity.view"}),
     Role.INVESTIGATOR: frozenset({"account.view", "tips.read"}),
     Role.ANALYST: frozenset({"account.view", "analytics.view", "notifications.view"}),
 }

@@ -262,7 +262,14 @@ def _load_replies() -> None:
 
 # Apps with a `demo.py` add their demo data: `load_demo()` here (no servers needed),
 # `publish_demo()` from demo_publish (the web app and the mock platform are running).
-DEMO_APPS = ("content", "notifications", "broadcasts")
+DEMO_APPS = (
+    "content",
+    "notifications",
+    "broadcasts",
+    "identity",
+    "eservices",
+    "records",
+)
 
 
 def app_demo_modules() -> list[Any]:
