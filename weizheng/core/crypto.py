@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 from functools import lru_cache
 
@@ -66,6 +67,22 @@ def decrypt_str(token: str, *, context: str = "") -> str:
         except InvalidTag as exc:
             raise DecryptionError("value was tampered with or sealed for another column") from exc
     raise DecryptionError(f"no configured key with id {key_id}")
+
+
+def blind_index(value: str, *, context: str) -> str:
+    """A keyed hash for exact look-ups of an encrypted value (64 hex digits).
+
+    Normalise `value` first (upper-case an ID's X, strip spaces): equal inputs must hash equally.
+    `context` ("identity.id_number") keeps one column's index useless for another column.
+    """
+    key = settings.FIELD_BLIND_INDEX_KEY
+    if not key:
+        raise ImproperlyConfigured("WEIZHENG_BLIND_INDEX_KEY is empty: look-ups cannot be indexed.")
+    raw = base64.urlsafe_b64decode(key)
+    if len(raw) < 32:
+        raise ImproperlyConfigured("WEIZHENG_BLIND_INDEX_KEY must be at least 32 bytes in base64.")
+    message = context.encode("utf-8") + b"\x00" + value.encode("utf-8")
+    return hmac.new(raw, message, hashlib.sha256).hexdigest()
 
 
 def generate_key() -> str:

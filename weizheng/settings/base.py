@@ -239,6 +239,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Keys for personal data and secrets at rest: comma-separated url-safe base64 32-byte keys, the
 # first one encrypts, all of them decrypt (rotation). Required outside DEBUG.
 FIELD_ENCRYPTION_KEYS = [k for k in (env("WEIZHENG_FIELD_KEYS") or "").split(",") if k]
+# The key of blind indexes (HMAC-SHA256 of a normalised ID or phone number), which let encrypted
+# columns be looked up by exact value. Unlike the field keys it cannot rotate without re-indexing
+# every row, so it is its own setting. Url-safe base64, 32 bytes. Required outside DEBUG.
+FIELD_BLIND_INDEX_KEY = env("WEIZHENG_BLIND_INDEX_KEY", "") or ""
 
 WECHAT_API_BASE_URL = env("WEIZHENG_WECHAT_API_BASE_URL", "https://api.weixin.qq.com")
 # The deployment's public address (https://wx.pingan.gov.cn): links in replies and messages to
@@ -275,6 +279,8 @@ def require_production_secrets() -> None:
         missing.append("WEIZHENG_SECRET_KEY")
     if not FIELD_ENCRYPTION_KEYS:
         missing.append("WEIZHENG_FIELD_KEYS")
+    if not FIELD_BLIND_INDEX_KEY:
+        missing.append("WEIZHENG_BLIND_INDEX_KEY")
     if not ALLOWED_HOSTS:
         missing.append("WEIZHENG_ALLOWED_HOSTS")
     if missing:

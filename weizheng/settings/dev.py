@@ -6,11 +6,17 @@ os.environ.setdefault("WEIZHENG_DEBUG", "1")
 os.environ.setdefault("WEIZHENG_MOCK_WECHAT", "1")
 
 from .base import *  # noqa: E402, F403
-from .base import ALLOWED_HOSTS, FIELD_ENCRYPTION_KEYS, SECRET_KEY  # noqa: E402
+from .base import (  # noqa: E402
+    ALLOWED_HOSTS,
+    FIELD_BLIND_INDEX_KEY,
+    FIELD_ENCRYPTION_KEYS,
+    SECRET_KEY,
+)
 
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 # A fixed development key so demo data survives restarts; production must set its own.
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or ["ZGV2LW9ubHkta2V5LWZvci13ZWl6aGVuZy1kZW1vISE="]
+FIELD_BLIND_INDEX_KEY = FIELD_BLIND_INDEX_KEY or "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LXdlaXpoZW5n"
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 SESSION_COOKIE_SECURE = False
 # Serve static files from the apps directly (no collectstatic step in development).

@@ -26,6 +26,7 @@ def run_with_production_settings(code: str, **env: str) -> subprocess.CompletedP
 SECRETS = {
     "WEIZHENG_SECRET_KEY": "x" * 50,
     "WEIZHENG_FIELD_KEYS": generate_key(),
+    "WEIZHENG_BLIND_INDEX_KEY": generate_key(),
     "WEIZHENG_ALLOWED_HOSTS": "weizheng.example.gov.cn",
 }
 
@@ -34,6 +35,7 @@ def test_production_refuses_to_start_without_its_secrets():
     result = run_with_production_settings("print('started')")
     assert result.returncode != 0
     assert "WEIZHENG_SECRET_KEY" in result.stderr and "WEIZHENG_FIELD_KEYS" in result.stderr
+    assert "WEIZHENG_BLIND_INDEX_KEY" in result.stderr
 
 
 def test_production_refuses_the_mock_platform():
