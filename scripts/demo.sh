@@ -16,10 +16,10 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-.venv/bin/gunicorn weizheng.wsgi --bind "127.0.0.1:${MOCK_PORT}" --workers 1 --threads 8 \
+.venv/bin/gunicorn weizheng.wsgi --bind "127.0.0.1:${MOCK_PORT}" --workers 1 --threads 8 --no-control-socket \
   --access-logfile "$LOG_DIR"/mock-access.log --error-logfile "$LOG_DIR"/mock.log &
 pids+=($!)
-.venv/bin/gunicorn weizheng.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 8 \
+.venv/bin/gunicorn weizheng.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 8 --no-control-socket \
   --access-logfile "$LOG_DIR"/web-access.log --error-logfile "$LOG_DIR"/web.log &
 pids+=($!)
 "$PY" manage.py db_worker --queue-name '*' --no-reload >"$LOG_DIR"/worker.log 2>&1 &
