@@ -1,7 +1,11 @@
-"""Citizen H5 pages of the identity app, under /h5/<account_slug>/."""
+"""Citizen H5 pages of the identity app, under /h5/<account_slug>/id/."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "identity"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.start, name="start"),
+]
