@@ -9,6 +9,7 @@ writes to the same SQLite database when it handles them.
 from __future__ import annotations
 
 import hmac
+import json
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -77,6 +78,8 @@ DEFAULT_QUOTAS: dict[str, int] = {
     "user_get": 500,
     "media_upload": 100_000,
     "media_get": 200_000,
+    # Our choice: WeChat's docs give no daily figure for adding permanent material.
+    "material_add": 5_000,
 }
 # Not a daily API quota: how many mass messages one follower may receive per calendar month.
 MASS_PER_FOLLOWER_PER_MONTH = 4
@@ -622,6 +625,189 @@ def do_upload_media(
     )
 
 
+# Permanent material (material/add_material): WeChat's formats and sizes for each type, and how
+# many the account may keep (100,000 images, 1,000 of each other type; `quota_limits`
+# "material_<type>" overrides them in tests).
+MATERIAL_RULES: dict[str, tuple[int, set[str], int]] = {
+    MediaType.IMAGE: (
+        10 * 1024 * 1024,
+        {"bmp", "png", "jpeg", "jpg", "gif"},
+        errors.INVALID_IMAGE_SIZE,
+    ),
+    MediaType.VOICE: (2 * 1024 * 1024, {"mp3", "wma", "wav", "amr"}, errors.INVALID_VOICE_SIZE),
+    MediaType.VIDEO: (10 * 1024 * 1024, {"mp4"}, errors.INVALID_VIDEO_SIZE),
+    MediaType.THUMB: (64 * 1024, {"jpg", "jpeg"}, errors.INVALID_THUMB_SIZE),
+}
+MATERIAL_LIMITS = {"image": 100_000, "voice": 1_000, "video": 1_000, "thumb": 1_000}
+MATERIAL_CONTENT_TYPES = {**CONTENT_TYPES, "wma": "audio/x-ms-wma", "wav": "audio/wav"}
+# media/uploadnews: 1 to 8 articles; limits of the article fields (characters).
+NEWS_MAX_ARTICLES = 8
+NEWS_TITLE_MAX = 64
+NEWS_DIGEST_MAX = 120
+NEWS_CONTENT_MAX_CHARS = 20_000
+NEWS_CONTENT_MAX_BYTES = 1024 * 1024
+SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _check_file(
+    rules: dict[str, tuple[int, set[str], int]],
+    media_type: str,
+    filename: str,
+    content: bytes | None,
+) -> str:
+    """The file's extension once its type, format and size pass; WeChat's errcode otherwise."""
+    if media_type not in rules:
+        raise WeChatError(errors.INVALID_MEDIA_TYPE)
+    if content is None:
+        raise WeChatError(errors.MEDIA_DATA_MISSING)
+    if not content:
+        raise WeChatError(errors.EMPTY_MEDIA_DATA)
+    max_bytes, extensions, size_error = rules[media_type]
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in extensions:
+        raise WeChatError(errors.INVALID_FILE_TYPE)
+    if extension in IMAGE_SIGNATURES and not content.startswith(IMAGE_SIGNATURES[extension]):
+        raise WeChatError(errors.INVALID_FILE_TYPE)
+    if len(content) > max_bytes:
+        raise WeChatError(size_error)
+    return extension
+
+
+def material_limit(app: MockApp, media_type: str) -> int:
+    override = (app.quota_limits or {}).get(f"material_{media_type}")
+    return int(override) if override is not None else MATERIAL_LIMITS[media_type]
+
+
+def do_add_material(
+    app: MockApp,
+    *,
+    media_type: str,
+    filename: str,
+    content: bytes | None,
+    description: str | None = None,
+) -> MockMedia:
+    """/cgi-bin/material/add_material: permanent material, checked as WeChat checks it. A video
+    needs the `description` form field, JSON with its title and introduction."""
+    extension = _check_file(MATERIAL_RULES, media_type, filename, content)
+    title = introduction = ""
+    if media_type == MediaType.VIDEO:
+        try:
+            described = json.loads(description or "")
+        except ValueError as exc:
+            raise WeChatError(errors.INVALID_ARGS) from exc
+        if not isinstance(described, dict) or not str(described.get("title") or "").strip():
+            raise WeChatError(errors.INVALID_ARGS)
+        title = str(described["title"])
+        introduction = str(described.get("introduction") or "")
+        if len(title) > NEWS_TITLE_MAX:
+            raise WeChatError(errors.TITLE_SIZE_OUT_OF_LIMIT)
+    held = MockMedia.objects.filter(app=app, is_permanent=True, type=media_type).count()
+    if held >= material_limit(app, media_type):
+        raise WeChatError(errors.MEDIA_SIZE_OUT_OF_LIMIT)
+    return MockMedia.objects.create(
+        app=app,
+        media_id=secrets.token_urlsafe(32),
+        type=media_type,
+        content=content,
+        content_type=MATERIAL_CONTENT_TYPES[extension],
+        filename=filename,
+        is_permanent=True,
+        title=title,
+        introduction=introduction,
+        created_at=_now(),
+    )
+
+
+def do_delete_material(app: MockApp, *, media_id: Any) -> None:
+    """/cgi-bin/material/del_material: only permanent material can be deleted."""
+    if not media_id:
+        raise WeChatError(errors.MEDIA_ID_MISSING)
+    deleted, _ = MockMedia.objects.filter(
+        app=app, media_id=str(media_id), is_permanent=True
+    ).delete()
+    if not deleted:
+        raise WeChatError(errors.INVALID_MEDIA_ID)
+
+
+def do_upload_video(app: MockApp, *, body: dict[str, Any]) -> MockMedia:
+    """/cgi-bin/media/uploadvideo: a video's media id (temporary or permanent) turned into the
+    mpvideo media id a mass message takes, with the title and description followers see."""
+    source = selectors.get_media(app, str(body.get("media_id") or ""))
+    if not body.get("media_id"):
+        raise WeChatError(errors.MEDIA_ID_MISSING)
+    if source is None or source.type != MediaType.VIDEO:
+        raise WeChatError(errors.INVALID_MEDIA_ID)
+    title = str(body.get("title") or "")
+    if len(title) > NEWS_TITLE_MAX:
+        raise WeChatError(errors.TITLE_SIZE_OUT_OF_LIMIT)
+    return MockMedia.objects.create(
+        app=app,
+        media_id=secrets.token_urlsafe(48),
+        type=MediaType.MPVIDEO,
+        content=bytes(source.content),
+        content_type=source.content_type,
+        filename=source.filename,
+        title=title,
+        introduction=str(body.get("description") or ""),
+        created_at=_now(),
+    )
+
+
+def _check_article(app: MockApp, article: Any) -> dict[str, Any]:
+    if not isinstance(article, dict):
+        raise WeChatError(errors.EMPTY_NEWS_DATA)
+    title = str(article.get("title") or "")
+    content = str(article.get("content") or "")
+    digest = str(article.get("digest") or "")
+    thumb = str(article.get("thumb_media_id") or "")
+    if not title.strip():
+        raise WeChatError(errors.EMPTY_NEWS_DATA)
+    if len(title) > NEWS_TITLE_MAX:
+        raise WeChatError(errors.TITLE_SIZE_OUT_OF_LIMIT)
+    if len(digest) > NEWS_DIGEST_MAX:
+        raise WeChatError(errors.DESCRIPTION_SIZE_OUT_OF_LIMIT)
+    if not content.strip():
+        raise WeChatError(errors.EMPTY_CONTENT)
+    if (
+        len(content) >= NEWS_CONTENT_MAX_CHARS
+        or len(content.encode("utf-8")) >= NEWS_CONTENT_MAX_BYTES
+    ):
+        raise WeChatError(errors.CONTENT_SIZE_OUT_OF_LIMIT)
+    if not thumb:
+        raise WeChatError(errors.MEDIA_ID_MISSING)
+    cover = selectors.get_media(app, thumb)
+    if cover is None or cover.type not in (MediaType.IMAGE, MediaType.THUMB):
+        raise WeChatError(errors.INVALID_MEDIA_ID)
+    return {
+        "title": title,
+        "thumb_media_id": thumb,
+        "author": str(article.get("author") or ""),
+        "digest": digest,
+        "content": SCRIPT.sub("", content),  # WeChat removes scripts from the content
+        "content_source_url": str(article.get("content_source_url") or ""),
+        "show_cover_pic": 1 if article.get("show_cover_pic") in (1, "1", True) else 0,
+    }
+
+
+def do_upload_news(app: MockApp, *, body: dict[str, Any]) -> MockMedia:
+    """/cgi-bin/media/uploadnews: 1 to 8 articles for an mpnews mass message (3 days)."""
+    articles = body.get("articles")
+    if not isinstance(articles, list) or not articles:
+        raise WeChatError(errors.EMPTY_NEWS_DATA)
+    if len(articles) > NEWS_MAX_ARTICLES:
+        raise WeChatError(errors.ARTICLE_SIZE_OUT_OF_LIMIT)
+    checked = [_check_article(app, article) for article in articles]
+    return MockMedia.objects.create(
+        app=app,
+        media_id=secrets.token_urlsafe(48),
+        type=MediaType.NEWS,
+        content=b"",
+        content_type="application/json",
+        articles=checked,
+        created_at=_now(),
+    )
+
+
 def _require_media(app: MockApp, media_id: Any) -> None:
     if not media_id:
         raise WeChatError(errors.MEDIA_ID_MISSING)
@@ -755,11 +941,35 @@ def do_send_template_message(app: MockApp, *, body: dict[str, Any]) -> int:
     return msgid
 
 
-def _check_mass_body(body: dict[str, Any]) -> tuple[str, str]:
+# What each mass message type's media id must be: (media types, permanent only).
+MASS_MEDIA = {
+    "image": ({MediaType.IMAGE}, True),
+    "voice": ({MediaType.VOICE}, True),
+    "mpvideo": ({MediaType.MPVIDEO}, False),
+    "mpnews": ({MediaType.NEWS}, False),
+}
+MUST_BE_MATERIAL = "invalid media_id, must be uploaded by api(cgi-bin/material/add_material)"
+
+
+def _check_mass_media(app: MockApp, msgtype: str, media_ids: list[Any]) -> None:
+    """Image and voice mass messages take permanent material only; mpvideo a media id of
+    media/uploadvideo, mpnews one of media/uploadnews (both expire after 3 days)."""
+    types, permanent_only = MASS_MEDIA[msgtype]
+    for media_id in media_ids:
+        media = selectors.get_media(app, str(media_id or ""))
+        if media is None or media.type not in types:
+            raise WeChatError(errors.INVALID_MEDIA_ID)
+        if permanent_only and not media.is_permanent:
+            raise WeChatError(errors.INVALID_MEDIA_ID, MUST_BE_MATERIAL)
+
+
+def _check_mass_body(app: MockApp, body: dict[str, Any]) -> tuple[str, str]:
     msgtype = body.get("msgtype")
     if msgtype not in MASS_TYPES or not isinstance(body.get(msgtype), dict):
-        raise WeChatError(errors.INVALID_MESSAGE_TYPE)
-    content = body[msgtype]
+        # The newer shape of an image mass message: {"msgtype": "image", "images": {...}}.
+        if not (msgtype == "image" and isinstance(body.get("images"), dict)):
+            raise WeChatError(errors.INVALID_MESSAGE_TYPE)
+    content = body.get(msgtype) if isinstance(body.get(msgtype), dict) else body["images"]
     if msgtype == "text" and not content.get("content"):
         raise WeChatError(errors.EMPTY_CONTENT)
     if msgtype == "text" and len(str(content["content"]).encode("utf-8")) > MASS_TEXT_MAX_BYTES:
@@ -768,6 +978,9 @@ def _check_mass_body(body: dict[str, Any]) -> tuple[str, str]:
         raise WeChatError(errors.MEDIA_ID_MISSING)
     if msgtype == "image" and not (content.get("media_ids") or content.get("media_id")):
         raise WeChatError(errors.MEDIA_ID_MISSING)
+    if msgtype in MASS_MEDIA:
+        ids = content.get("media_ids") or [content.get("media_id")]
+        _check_mass_media(app, msgtype, ids if isinstance(ids, list) else [ids])
     clientmsgid = str(body.get("clientmsgid") or "")
     if len(clientmsgid) > 64:
         raise WeChatError(errors.CLIENTMSGID_TOO_LONG)
@@ -871,7 +1084,7 @@ def _insert_mass_deliveries(app: MockApp, job: MockMassJob, openids: list[str]) 
 def do_mass_send_all(app: MockApp, *, body: dict[str, Any]) -> MockMassJob:
     """/cgi-bin/message/mass/sendall to every follower or to a tag. Followers who already got
     four mass messages this month are filtered out (FilterCount counts those who remain)."""
-    msgtype, clientmsgid = _check_mass_body(body)
+    msgtype, clientmsgid = _check_mass_body(app, body)
     _refuse_repeated_clientmsgid(app, clientmsgid)
     filter_ = body.get("filter") if isinstance(body.get("filter"), dict) else {}
     if filter_.get("is_to_all") in (True, "true", 1):
@@ -900,7 +1113,7 @@ def do_mass_send_all(app: MockApp, *, body: dict[str, Any]) -> MockMassJob:
 
 def do_mass_send(app: MockApp, *, body: dict[str, Any]) -> MockMassJob:
     """/cgi-bin/message/mass/send to 2..10,000 openids (unfollowed ones are filtered out)."""
-    msgtype, clientmsgid = _check_mass_body(body)
+    msgtype, clientmsgid = _check_mass_body(app, body)
     touser = body.get("touser")
     if not isinstance(touser, list):
         raise WeChatError(errors.INVALID_OPENID_LIST_SIZE)
@@ -929,7 +1142,7 @@ def do_mass_send(app: MockApp, *, body: dict[str, Any]) -> MockMassJob:
 
 def do_mass_preview(app: MockApp, *, body: dict[str, Any]) -> int:
     """/cgi-bin/message/mass/preview to one user (towxname wins over touser)."""
-    msgtype, _ = _check_mass_body(body)
+    msgtype, _ = _check_mass_body(app, body)
     if body.get("towxname"):
         user = MockUser.objects.filter(app=app, wechat_id=body["towxname"]).first()
         if user is None:

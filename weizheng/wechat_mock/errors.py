@@ -69,7 +69,10 @@ EMPTY_MEDIA_DATA = 44001
 EMPTY_POST_DATA = 44002
 EMPTY_NEWS_DATA = 44003
 EMPTY_CONTENT = 44004
+MEDIA_SIZE_OUT_OF_LIMIT = 45001  # also: a permanent material beyond the account's limit
 CONTENT_SIZE_OUT_OF_LIMIT = 45002
+TITLE_SIZE_OUT_OF_LIMIT = 45003
+DESCRIPTION_SIZE_OUT_OF_LIMIT = 45004
 ARTICLE_SIZE_OUT_OF_LIMIT = 45008
 QUOTA_EXHAUSTED = 45009
 RESPONSE_OUT_OF_TIME_LIMIT = 45015
@@ -154,7 +157,10 @@ ERRMSG: dict[int, str] = {
     EMPTY_POST_DATA: "empty post data",
     EMPTY_NEWS_DATA: "empty news data",
     EMPTY_CONTENT: "empty content",
+    MEDIA_SIZE_OUT_OF_LIMIT: "media size out of limit",
     CONTENT_SIZE_OUT_OF_LIMIT: "content size out of limit",
+    TITLE_SIZE_OUT_OF_LIMIT: "title size out of limit",
+    DESCRIPTION_SIZE_OUT_OF_LIMIT: "description size out of limit",
     ARTICLE_SIZE_OUT_OF_LIMIT: "article size out of limit",
     QUOTA_EXHAUSTED: "reach max api daily quota limit",
     RESPONSE_OUT_OF_TIME_LIMIT: "response out of time limit or subscription is canceled",

@@ -182,10 +182,15 @@ class MediaType(models.TextChoices):
     VOICE = "voice"
     VIDEO = "video"
     THUMB = "thumb"
+    # What media/uploadnews and media/uploadvideo make for mass messages (mpnews, mpvideo).
+    NEWS = "news"
+    MPVIDEO = "mpvideo"
 
 
 class MockMedia(models.Model):
-    """Temporary media: valid for 3 days after upload."""
+    """Media WeChat holds for the app. Temporary media (media/upload, uploadnews, uploadvideo)
+    is valid for 3 days after upload; permanent material (material/add_material) until deleted,
+    and counts against the account's material limits."""
 
     app = models.ForeignKey(MockApp, on_delete=models.CASCADE, related_name="media")
     media_id = models.CharField(max_length=128, unique=True)
@@ -193,6 +198,12 @@ class MockMedia(models.Model):
     content = models.BinaryField()
     content_type = models.CharField(max_length=100)
     filename = models.CharField(max_length=200, blank=True)
+    is_permanent = models.BooleanField(default=False)
+    # Videos: the description of add_material, or the title and description of uploadvideo.
+    title = models.CharField(max_length=200, blank=True)
+    introduction = models.TextField(blank=True)
+    # News (uploadnews): the articles as WeChat keeps them (scripts removed).
+    articles = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:

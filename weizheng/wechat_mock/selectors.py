@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from . import errors
@@ -245,13 +245,40 @@ def menu_for_user(app: MockApp, user: MockUser) -> list[dict[str, Any]]:
 
 # --- Media, QR codes, deliveries, mass jobs ---------------------------------------------------
 def get_media(app: MockApp, media_id: str) -> MockMedia | None:
-    """Temporary media of this app that has not expired (3 days)."""
+    """Media of this app that is still there: temporary media for 3 days, permanent material
+    until deleted."""
     if not media_id:
         return None
     media = MockMedia.objects.filter(app=app, media_id=media_id).first()
-    if media is None or timezone.now() >= media.created_at + MEDIA_LIFETIME:
+    if media is None:
+        return None
+    if not media.is_permanent and timezone.now() >= media.created_at + MEDIA_LIFETIME:
         return None
     return media
+
+
+def material_counts(app: MockApp) -> dict[str, int]:
+    """material/get_materialcount: the app's permanent material by type."""
+    counts = dict(
+        MockMedia.objects.filter(app=app, is_permanent=True)
+        .values("type")
+        .annotate(n=Count("pk"))
+        .values_list("type", "n")
+    )
+    return {
+        "voice_count": counts.get("voice", 0),
+        "video_count": counts.get("video", 0),
+        "image_count": counts.get("image", 0),
+        "news_count": counts.get("news", 0),
+    }
+
+
+def news_articles(app: MockApp, media_id: str) -> list[dict[str, Any]]:
+    """The articles of an mpnews media id (uploadnews), [] when unknown or expired."""
+    media = get_media(app, media_id)
+    if media is None or media.type != "news":
+        return []
+    return list(media.articles)
 
 
 def get_media_anywhere(media_id: str) -> MockMedia | None:
@@ -322,7 +349,7 @@ def delivered_payloads(items: list[MockDelivered]) -> dict[int, dict[str, Any]]:
     message carry none, to stay small for a million followers)."""
     mass_ids = {int(d.msg_id) for d in items if d.channel == "mass" and not d.payload and d.msg_id}
     jobs = dict(MockMassJob.objects.filter(msg_id__in=mass_ids).values_list("msg_id", "payload"))
-    return {
+    payloads = {
         d.id: (
             jobs.get(int(d.msg_id), {})
             if d.id and d.channel == "mass" and not d.payload
@@ -330,6 +357,30 @@ def delivered_payloads(items: list[MockDelivered]) -> dict[int, dict[str, Any]]:
         )
         for d in items
     }
+    return {pk: _with_articles(payload, items) for pk, payload in payloads.items()}
+
+
+def _with_articles(payload: dict[str, Any], items: list[MockDelivered]) -> dict[str, Any]:
+    """An mpnews payload with the articles its media id stands for (as the phone shows them:
+    title, digest, cover), so a reader of the deliveries sees what arrived."""
+    mpnews = payload.get("mpnews") if isinstance(payload, dict) else None
+    if not isinstance(mpnews, dict) or not mpnews.get("media_id") or not items:
+        return payload
+    media = MockMedia.objects.filter(
+        app_id=items[0].app_id, media_id=str(mpnews["media_id"]), type="news"
+    ).first()
+    if media is None:
+        return payload
+    articles = [
+        {
+            "title": a.get("title", ""),
+            "digest": a.get("digest", ""),
+            "thumb_media_id": a.get("thumb_media_id", ""),
+            "content_source_url": a.get("content_source_url", ""),
+        }
+        for a in media.articles
+    ]
+    return {**payload, "mpnews": {**mpnews, "articles": articles}}
 
 
 def get_mass_job(app: MockApp, msg_id: Any) -> MockMassJob | None:

@@ -404,6 +404,65 @@ def media_upload(request: HttpRequest, app: MockApp, body: dict[str, Any]) -> di
     }
 
 
+@wechat_api("cgi-bin/material/add_material", method="POST", quota="material_add", body="raw")
+def material_add(request: HttpRequest, app: MockApp, body: dict[str, Any]) -> dict[str, Any]:
+    upload = request.FILES.get("media")
+    media = actions.do_add_material(
+        app,
+        media_type=request.GET.get("type", ""),
+        filename=(upload.name or "") if upload else "",
+        content=upload.read() if upload else None,
+        # A form field of the multipart body, as WeChat's docs say (wechatpy sends it in the
+        # query string; both are read).
+        description=request.POST.get("description") or request.GET.get("description"),
+    )
+    answer = {"media_id": media.media_id}
+    if media.type == MediaType.IMAGE:
+        answer["url"] = media_download_url(request, media.media_id)
+    return answer
+
+
+@wechat_api("cgi-bin/material/get_materialcount")
+def material_count(request: HttpRequest, app: MockApp, body: dict[str, Any]) -> dict[str, Any]:
+    return selectors.material_counts(app)
+
+
+@wechat_api("cgi-bin/material/del_material", method="POST")
+def material_delete(request: HttpRequest, app: MockApp, body: dict[str, Any]) -> dict[str, Any]:
+    actions.do_delete_material(app, media_id=body.get("media_id"))
+    return OK
+
+
+@wechat_api("cgi-bin/material/get_material", method="POST")
+def material_get(request: HttpRequest, app: MockApp, body: dict[str, Any]) -> Any:
+    media = selectors.get_media(app, str(body.get("media_id") or ""))
+    if media is None or not media.is_permanent:
+        raise WeChatError(errors.INVALID_MEDIA_ID)
+    if media.type == MediaType.VIDEO:
+        return {
+            "title": media.title,
+            "description": media.introduction,
+            "down_url": media_download_url(request, media.media_id),
+        }
+    return HttpResponse(bytes(media.content), content_type=media.content_type)
+
+
+@wechat_api("cgi-bin/media/uploadvideo", method="POST")
+def media_uploadvideo(request: HttpRequest, app: MockApp, body: dict[str, Any]) -> dict[str, Any]:
+    media = actions.do_upload_video(app, body=body)
+    return {"type": "video", "media_id": media.media_id, "created_at": _unix(media)}
+
+
+@wechat_api("cgi-bin/media/uploadnews", method="POST")
+def media_uploadnews(request: HttpRequest, app: MockApp, body: dict[str, Any]) -> dict[str, Any]:
+    media = actions.do_upload_news(app, body=body)
+    return {"type": "news", "media_id": media.media_id, "created_at": _unix(media)}
+
+
+def _unix(media: Any) -> int:
+    return int(media.created_at.timestamp())
+
+
 def media_download_url(request: HttpRequest, media_id: str) -> str:
     return request.build_absolute_uri(reverse("wechat_mock:media-download", args=[media_id]))
 

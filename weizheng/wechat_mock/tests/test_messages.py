@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from weizheng.wechat_mock import actions, callbacks
 from weizheng.wechat_mock.models import Channel, MockDelivered
+from weizheng.wechat_mock.qr import png_for
 
 from .conftest import make_app
 
@@ -184,10 +185,15 @@ def test_mass_send_to_three_openids_delivers_three_and_posts_masssendjobfinish(
 ):
     dave = actions.create_user(app, nickname="Dave")
     openids = [alice.openid, bob.openid, dave.openid]
+    cover = actions.do_add_material(
+        app, media_type="image", filename="c.png", content=png_for("cover")
+    )
+    article = {"title": "停水通知", "thumb_media_id": cover.media_id, "content": "<p>停水</p>"}
+    news = actions.do_upload_news(app, body={"articles": [article]})
     answer = wechat.call(
         "cgi-bin/message/mass/send",
         token=access_token,
-        body={"touser": openids, "msgtype": "mpnews", "mpnews": {"media_id": "M1"}},
+        body={"touser": openids, "msgtype": "mpnews", "mpnews": {"media_id": news.media_id}},
     )
     assert answer["errcode"] == 0
     assert isinstance(answer["msg_data_id"], int)
