@@ -49,3 +49,30 @@ class AuditLog(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_type}:{self.target_id}"
         )
+
+
+class HolidayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Public holiday (a day off)")
+    WORKDAY = "workday", _("Make-up working day (调休上班)")
+
+
+class Holiday(models.Model):
+    """A day that departs from the Monday-to-Friday week: a public holiday (even on a weekday)
+    or a make-up working day (a weekend day worked in exchange for a longer holiday).
+
+    Deployment-wide, edited by superusers in /admin/ or loaded by `manage.py holidays_load`;
+    read through weizheng.core.workdays, which every working-day clock uses.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=HolidayKind.choices)
+    name = models.CharField(_("name"), max_length=50, help_text=_("e.g. 国庆节, 春节调休上班."))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("holiday calendar day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
