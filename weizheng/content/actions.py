@@ -4,13 +4,14 @@ row; the search index is updated inside it (both land or neither), tasks start a
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,6 +70,8 @@ ITEM_FIELDS = (
     "cover",
     "scheduled_at",
 )
+# A video material's title, as WeChat takes it.
+MATERIAL_TITLE_MAX = 64
 POLICY_ONLY = ("document_number", "issuer", "topic", "written_on", "issued_on", "effective_on")
 
 
@@ -218,7 +221,15 @@ def do_delete_draft(*, item: Item, actor: Any) -> None:
         )
         for attachment in item.attachments.all():
             transaction.on_commit(lambda f=attachment.file: f.delete(save=False))
-        deleted.delete()
+        try:
+            with transaction.atomic():
+                deleted.delete()
+        except ProtectedError as exc:
+            raise AppError(
+                "item_in_use",
+                _("This item is an article of a broadcast; it stays as its record."),
+                status=409,
+            ) from exc
 
 
 # --- 三审 and publication ---------------------------------------------------------------------
@@ -619,17 +630,24 @@ def do_delete_media(*, asset: MediaAsset, actor: Any) -> None:
             _("This image is the cover of an item; choose another cover first."),
             status=409,
         )
-    with transaction.atomic():
-        do_audit(
-            action="content.media.delete",
-            actor=actor,
-            account=asset.account,
-            target=asset,
-            detail={"name": asset.name},
-        )
-        stored = asset.file
-        asset.delete()
-        transaction.on_commit(lambda: stored.storage.delete(stored.name))
+    try:
+        with transaction.atomic():
+            do_audit(
+                action="content.media.delete",
+                actor=actor,
+                account=asset.account,
+                target=asset,
+                detail={"name": asset.name},
+            )
+            stored = asset.file
+            asset.delete()
+            transaction.on_commit(lambda: stored.storage.delete(stored.name))
+    except ProtectedError as exc:
+        raise AppError(
+            "media_in_use",
+            _("This file is part of a broadcast; it stays in the library as its record."),
+            status=409,
+        ) from exc
 
 
 def do_request_wechat_upload(*, asset: MediaAsset, actor: Any) -> None:
@@ -664,6 +682,74 @@ def do_upload_media_to_wechat(*, asset: MediaAsset) -> str:
         wechat_media_id=media_id, wechat_uploaded_at=timezone.now()
     )
     return media_id
+
+
+def check_add_material(
+    *, asset: MediaAsset, title: str = "", introduction: str = "", actor: Any = None
+) -> str:
+    """The file as permanent material of the account (`material/add_material`), uploaded once:
+    the media_id is kept on the asset and every later broadcast reuses it. Temporary media
+    (media/upload) expires after 3 days, too soon for a broadcast reviewed and scheduled days
+    ahead. A video goes with WeChat's `description` form field (title and introduction).
+    AppError("material_refused") with WeChat's reason when it refuses; nothing is kept then."""
+    from weizheng.wechat.client import client_for
+    from weizheng.wechat.errors import WeChatError
+
+    asset.refresh_from_db()
+    if asset.wechat_material_id:
+        return asset.wechat_material_id
+    with asset.file.open("rb") as handle:
+        content = handle.read()
+    # The stored name (random hex + the original extension) is ASCII; WeChat reads the format
+    # from the extension.
+    files: dict[str, Any] = {
+        "media": (asset.file.name.rsplit("/", 1)[-1], content, asset.content_type)
+    }
+    if asset.kind == MediaKind.VIDEO:
+        stem = asset.name.rsplit(".", 1)[0] if "." in asset.name else asset.name
+        described = {
+            "title": (title or stem)[:MATERIAL_TITLE_MAX],
+            "introduction": introduction or title or stem,
+        }
+        files["description"] = (None, json.dumps(described, ensure_ascii=False))
+    client = client_for(asset.account)
+    try:
+        answer = client.post("material/add_material", params={"type": asset.kind}, files=files)
+    except WeChatError as exc:
+        raise AppError(
+            "material_refused",
+            _("WeChat refused “%(name)s” as permanent material (%(code)s %(message)s).")
+            % {"name": asset.name, "code": exc.errcode or "—", "message": exc.errmsg},
+        ) from exc
+    media_id = str(answer.get("media_id") or "")
+    if not media_id:
+        raise AppError(
+            "material_refused",
+            _("WeChat gave no media id for “%(name)s”.") % {"name": asset.name},
+        )
+    with transaction.atomic():
+        kept = MediaAsset.objects.filter(pk=asset.pk, wechat_material_id="").update(
+            wechat_material_id=media_id,
+            wechat_material_url=str(answer.get("url") or "")[:500],
+            wechat_material_at=timezone.now(),
+        )
+        if kept:
+            do_audit(
+                action="content.media.material",
+                actor=actor,
+                account=asset.account,
+                target=asset,
+                detail={"name": asset.name, "kind": asset.kind, "media_id": media_id},
+            )
+    if not kept:
+        # Another request uploaded it at the same time and was first: ours is a duplicate that
+        # would only count against the account's material limit.
+        try:
+            client.post("material/del_material", data={"media_id": media_id})
+        except WeChatError as exc:
+            logger.warning("Duplicate material %s of media %s kept: %s", media_id, asset.pk, exc)
+    asset.refresh_from_db()
+    return asset.wechat_material_id
 
 
 # --- counts -----------------------------------------------------------------------------------

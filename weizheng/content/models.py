@@ -247,6 +247,13 @@ class MediaAsset(models.Model):
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     wechat_media_id = models.CharField(_("WeChat media_id"), max_length=128, blank=True)
     wechat_uploaded_at = models.DateTimeField(null=True, blank=True)
+    # The file as permanent material of the account (material/add_material), uploaded once for
+    # broadcasts and article covers: temporary media (above) expires after 3 days.
+    wechat_material_id = models.CharField(
+        _("WeChat permanent material id"), max_length=128, blank=True
+    )
+    wechat_material_url = models.CharField(max_length=500, blank=True)
+    wechat_material_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("media file")
