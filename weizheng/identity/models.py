@@ -152,6 +152,7 @@ class SmsGuard(models.Model):
     key = models.CharField(max_length=64)
     last_sent_at = models.DateTimeField(null=True, blank=True)
     failures = models.PositiveSmallIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -45,3 +45,29 @@ def make_binding(
         given_at=now,
     )
     return binding
+
+
+class OutboxGateway:
+    """An SMS gateway for tests: keeps (phone, text) in OUTBOX instead of sending.
+
+    settings.NOTIFICATIONS_SMS_GATEWAY = "weizheng.identity.testing.OutboxGateway"
+    """
+
+    def send(self, phone: str, text: str) -> str:
+        OUTBOX.append((phone, text))
+        return f"outbox-{len(OUTBOX)}"
+
+
+OUTBOX: list[tuple[str, str]] = []
+
+
+def last_code(phone: str) -> str:
+    """The 6-digit code of the newest text to `phone` in OUTBOX."""
+    import re
+
+    for to, text in reversed(OUTBOX):
+        if to == phone:
+            match = re.search(r"\d{6}", text)
+            if match:
+                return match.group(0)
+    raise AssertionError(f"no code was sent to {phone}")

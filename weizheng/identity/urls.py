@@ -8,4 +8,8 @@ app_name = "identity"
 
 urlpatterns = [
     path("", views.start, name="start"),
+    path("form/", views.form, name="form"),
+    path("done/", views.done, name="done"),
+    path("mine/", views.mine, name="mine"),
+    path("unbind/", views.unbind, name="unbind"),
 ]
