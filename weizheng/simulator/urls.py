@@ -9,6 +9,7 @@ app_name = "simulator"
 urlpatterns = [
     path("", views.index, name="index"),
     path("api/accounts", views.accounts, name="accounts"),
+    path("api/sms", views.sms_messages, name="sms"),
     path("api/<slug:account_slug>/users", views.users, name="users"),
     path("api/<slug:account_slug>/qrcodes", views.qrcodes, name="qrcodes"),
     path("api/<slug:account_slug>/users/<str:openid>", views.user_state, name="user"),

@@ -261,6 +261,24 @@ def accounts(request: HttpRequest) -> Any:
 
 
 @api(["GET"])
+def sms_messages(request: HttpRequest) -> Any:
+    """The newest text message of each phone (masked), for the SMS panel: binding codes."""
+    from django.utils import timezone
+
+    from .sms import latest_per_phone
+
+    return [
+        {
+            "id": sms.pk,
+            "phone": sms.phone,
+            "text": sms.text,
+            "sent_at": timezone.localtime(sms.sent_at).strftime("%H:%M:%S"),
+        }
+        for sms in latest_per_phone()
+    ]
+
+
+@api(["GET"])
 def users(request: HttpRequest, account: OfficialAccount) -> Any:
     """The account's simulated citizens on the mock platform, the personas first (created on
     first use)."""

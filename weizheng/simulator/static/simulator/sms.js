@@ -1,0 +1,53 @@
+// The SMS panel: the newest text message of each phone, polled from /simulator/api/sms, so a demo
+// user can read the code of a real-name binding sent through the SimulatorGateway.
+(function () {
+  "use strict";
+  const list = document.getElementById("sim-sms");
+  if (!list) return;
+  const config = JSON.parse(document.getElementById("sim-config").textContent);
+  let shown = "";
+
+  function render(items) {
+    const key = items.map((item) => item.id).join(",");
+    if (key === shown) return;
+    shown = key;
+    list.replaceChildren();
+    if (!items.length) {
+      const empty = document.createElement("li");
+      empty.className = "sim-empty";
+      empty.textContent = list.dataset.empty;
+      list.append(empty);
+      return;
+    }
+    for (const item of items) {
+      const li = document.createElement("li");
+      li.className = "sim-sms__item";
+      li.dataset.phone = item.phone;
+      const head = document.createElement("div");
+      head.className = "sim-sms__head";
+      const phone = document.createElement("span");
+      phone.textContent = item.phone;
+      const time = document.createElement("span");
+      time.textContent = item.sent_at;
+      head.append(phone, time);
+      const text = document.createElement("div");
+      text.className = "sim-sms__text";
+      text.dataset.test = "sms-text";
+      text.textContent = item.text;
+      li.append(head, text);
+      list.append(li);
+    }
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(config.api + "sms", { headers: { Accept: "application/json" } });
+      if (response.ok) render(await response.json());
+    } catch (error) {
+      // The next poll tries again.
+    }
+  }
+
+  poll();
+  setInterval(poll, 2000);
+})();
