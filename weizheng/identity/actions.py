@@ -360,7 +360,31 @@ def check_bind(
             or _("The name and the ID number do not match. Check both and try again."),
             field="id_number",
         )
+    return do_bind(
+        account=account,
+        openid=openid,
+        identity=identity,
+        notice_version=notice_version,
+        verified_by=verdict.verifier,
+        ip_address=ip_address,
+    )
+
+
+def do_bind(
+    *,
+    account: Any,
+    openid: str,
+    identity: Identity,
+    notice_version: str,
+    verified_by: str,
+    actor_label: str = "citizen",
+    ip_address: str | None = None,
+) -> Binding:
+    """Write the binding, its consent and the audit row in one transaction (the checks are done:
+    check_bind for citizens, the demo for its personas). AppError when the openid or the ID number
+    is already bound."""
     now = timezone.now()
+    index = identity.id_number_index
     try:
         with transaction.atomic():
             binding = Binding.objects.create(
@@ -371,7 +395,7 @@ def check_bind(
                 phone=identity.phone,
                 id_number_index=index,
                 phone_index=identity.phone_index,
-                verified_by=verdict.verifier[:64],
+                verified_by=verified_by[:64],
                 bound_at=now,
             )
             consent = Consent.objects.create(
@@ -384,7 +408,7 @@ def check_bind(
             )
             do_audit(
                 action="identity.bound",
-                actor_label="citizen",
+                actor_label=actor_label,
                 account=account,
                 target=binding,
                 detail={

@@ -122,3 +122,15 @@ def test_binding_required_passes_the_binding_to_the_view(plain_account):
 
     assert response.status_code == 200
     assert response.content.decode() == f"bound {binding.pk}"
+
+
+def test_phone_for_notifications_is_the_bound_phone(plain_account, settings):
+    from weizheng.identity.selectors import phone_for_notifications
+    from weizheng.notifications.sms import phone_for
+
+    make_binding(account=plain_account, openid=ALICE, phone="13912345678")
+    assert phone_for_notifications(plain_account, ALICE) == "13912345678"
+    assert phone_for_notifications(plain_account, BOB) is None
+    settings.NOTIFICATIONS_PHONE_LOOKUP = "weizheng.identity.selectors.phone_for_notifications"
+    assert phone_for(plain_account, ALICE) == "13912345678"
+    assert phone_for(plain_account, BOB) is None
