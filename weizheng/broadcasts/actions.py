@@ -22,9 +22,13 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from weizheng.content.actions import check_add_material
+from weizheng.content.models import Item, MediaAsset, Publication
+from weizheng.content.sanitize import sanitize_html
 from weizheng.core.actions import do_audit
 from weizheng.core.errors import AppError
 from weizheng.core.review import (
@@ -36,6 +40,8 @@ from weizheng.core.review import (
     do_submit_for_review,
 )
 from weizheng.followers.models import Follower, FollowerTag
+from weizheng.search.links import public_base_url
+from weizheng.staff.selectors import can
 from weizheng.wechat.client import client_for
 from weizheng.wechat.errors import (
     WeChatApiError,
@@ -49,6 +55,7 @@ from . import selectors, validation
 from .models import (
     AudienceKind,
     Broadcast,
+    BroadcastArticle,
     BroadcastChunk,
     BroadcastLane,
     BroadcastListEntry,
@@ -75,11 +82,16 @@ CLIENTMSGID_EXISTS = 45065
 CLIENTMSGID_MEMORY = timedelta(hours=23)
 # Resends of one chunk whose outcome stays unknown (network errors, 5xx) before it is given up.
 MAX_CHUNK_ATTEMPTS = 8
+# media/uploadnews and media/uploadvideo ids last 3 days: one older than this is made again
+# before it is used (a preview, the final approval, the start of sending).
+PREPARED_LIFETIME = timedelta(days=1)
 EDITABLE_FIELDS = (
     "title",
     "message_type",
     "text",
     "media_id",
+    "video_title",
+    "video_description",
     "audience_kind",
     "languages",
     "followed_from",
@@ -139,10 +151,14 @@ def check_save_broadcast(
             _("Only a draft or a broadcast returned for changes can be edited."),
             status=409,
         )
-    problems = validation.check_message(
-        message_type=data.get("message_type", ""),
+    message_type = data.get("message_type", "")
+    asset, items, problems = _resolve_pick(account, data, message_type)
+    problems += validation.check_message(
+        message_type=message_type,
         text=data.get("text") or "",
         media_id=data.get("media_id") or "",
+        asset_kind=asset.kind if asset is not None else None,
+        articles=[article_facts(item) for item in items],
     )
     problems += validation.check_segment(data)
     problems += validation.check_schedule(data.get("scheduled_at"))
@@ -160,13 +176,30 @@ def check_save_broadcast(
         for field in EDITABLE_FIELDS:
             if field in data:
                 value = data[field]
-                if field in ("text", "media_id", "title", "first_scene", "location_label"):
+                if field in (
+                    "text",
+                    "media_id",
+                    "title",
+                    "first_scene",
+                    "location_label",
+                    "video_title",
+                    "video_description",
+                ):
                     value = (value or "").strip() if field != "text" else (value or "")
                 setattr(broadcast, field, value)
+        if "media_asset" in data:
+            broadcast.media_asset = asset
         if broadcast.message_type != MessageType.TEXT:
             broadcast.text = ""
         else:
             broadcast.media_id = ""
+        if broadcast.message_type not in validation.ASSET_KINDS:
+            broadcast.media_asset = None
+        if broadcast.message_type != MessageType.VIDEO:
+            broadcast.video_title = broadcast.video_description = ""
+        # Whatever was made from the earlier pick may not match the new one.
+        broadcast.prepared_media_id = ""
+        broadcast.prepared_at = None
         if broadcast.location_kind != LocationKind.CIRCLE:
             broadcast.latitude = broadcast.longitude = broadcast.radius_m = None
         if broadcast.location_kind != LocationKind.BOX:
@@ -174,6 +207,13 @@ def check_save_broadcast(
         if not broadcast.location_kind:
             broadcast.location_label = ""
         broadcast.save()
+        if "article_ids" in data or broadcast.message_type != MessageType.NEWS:
+            BroadcastArticle.objects.filter(broadcast=broadcast).delete()
+            if broadcast.message_type == MessageType.NEWS:
+                BroadcastArticle.objects.bulk_create(
+                    BroadcastArticle(broadcast=broadcast, item=item, position=position)
+                    for position, item in enumerate(items)
+                )
         broadcast.tags.set(tags)
         if broadcast.audience_kind == AudienceKind.ALL:
             broadcast.tags.clear()
@@ -185,6 +225,89 @@ def check_save_broadcast(
             detail={"title": broadcast.title, "type": broadcast.message_type},
         )
     return broadcast
+
+
+def _resolve_pick(
+    account: OfficialAccount, data: dict[str, Any], message_type: str
+) -> tuple[MediaAsset | None, list[Item], list[validation.Problem]]:
+    """The picked library file and articles, as this account's rows (ids of another account's
+    are refused, as unknown ones)."""
+    problems: list[validation.Problem] = []
+    asset = None
+    raw_asset = data.get("media_asset")
+    if message_type in validation.ASSET_KINDS and raw_asset not in (None, ""):
+        asset = MediaAsset.objects.filter(account=account, pk=_int_or_none(raw_asset)).first()
+        if asset is None:
+            problems.append(
+                validation.Problem(
+                    "media_asset", _("The picked file is not one of this account's library.")
+                )
+            )
+    items: list[Item] = []
+    if message_type == MessageType.NEWS:
+        ids = [_int_or_none(v) for v in data.get("article_ids") or []]
+        ids = list(dict.fromkeys(i for i in ids if i is not None))
+        found = {i.pk: i for i in Item.objects.filter(account=account, pk__in=ids)}
+        if len(found) != len(ids):
+            problems.append(
+                validation.Problem(
+                    "article_ids", _("A picked article is not one of this account's.")
+                )
+            )
+        items = [found[i] for i in ids if i in found]
+    return asset, items, problems
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def article_facts(item: Item) -> validation.ArticleFacts:
+    return validation.ArticleFacts(
+        title=item.title,
+        is_published=item.publication == Publication.PUBLISHED,
+        has_cover=item.cover_id is not None,
+        content=article_content(item),
+    )
+
+
+def article_content(item: Item) -> str:
+    """The article's HTML as WeChat gets it: the item's sanitised full text (no scripts, no
+    images: WeChat would drop images from other hosts anyway)."""
+    return sanitize_html(item.body)
+
+
+def article_url(item: Item) -> str:
+    """The item's public page (WeChat's 阅读原文), or "" without a public address."""
+    base = public_base_url()
+    if not base:
+        return ""
+    name = "content:policy" if item.is_policy else "content:news"
+    return base + reverse(name, kwargs={"account_slug": item.account.slug, "item_id": item.pk})
+
+
+def picked_articles(broadcast: Broadcast) -> list[Item]:
+    return [
+        a.item
+        for a in BroadcastArticle.objects.filter(broadcast=broadcast)
+        .select_related("item__cover", "item__account")
+        .order_by("position")
+    ]
+
+
+def message_problems(broadcast: Broadcast) -> list[validation.Problem]:
+    """The broadcast's message against WeChat's limits, with what is picked now."""
+    asset = broadcast.media_asset if broadcast.media_asset_id else None
+    return validation.check_message(
+        message_type=broadcast.message_type,
+        text=broadcast.text,
+        media_id=broadcast.media_id,
+        asset_kind=asset.kind if asset is not None else None,
+        articles=[article_facts(item) for item in picked_articles(broadcast)],
+    )
 
 
 def _is_user(actor: Any) -> bool:
@@ -261,9 +384,7 @@ def ready_problems(
     broadcast: Broadcast, *, now: datetime | None = None
 ) -> list[validation.Problem]:
     """Why the broadcast could not go out as it stands (empty when it could)."""
-    problems = validation.check_message(
-        message_type=broadcast.message_type, text=broadcast.text, media_id=broadcast.media_id
-    )
+    problems = message_problems(broadcast)
     problems += validation.check_schedule(broadcast.scheduled_at, now=now)
     if broadcast.audience_kind == AudienceKind.SEGMENT and not _has_criteria(broadcast):
         problems.append(
@@ -306,6 +427,10 @@ def check_approve_broadcast(*, broadcast: Broadcast, actor: Any, note: str = "")
         raise AppError("cancelled", _("This broadcast was cancelled."), status=409)
     if broadcast.review_status == ReviewStatus.FINAL_REVIEW:
         _refuse(ready_problems(broadcast))
+        _require_final_reviewer(broadcast, actor)
+        # The media goes to WeChat now, so a refusal (a file WeChat will not take, an article
+        # over its limits) stops the approval with the reason, before anything is sent.
+        check_prepare_media(broadcast=broadcast, actor=actor)
     with transaction.atomic():
         item = check_approve(item=broadcast, actor=actor, policy=POLICY, note=note)
         if item.review_status == ReviewStatus.APPROVED:
@@ -317,18 +442,158 @@ def check_approve_broadcast(*, broadcast: Broadcast, actor: Any, note: str = "")
     return broadcast
 
 
+def _require_final_reviewer(broadcast: Broadcast, actor: Any) -> None:
+    """The checks of the final approval (core.review makes them again), before any upload: a
+    clerk who may not approve does not get media sent to WeChat either."""
+    if broadcast.author_id is not None and broadcast.author_id == getattr(actor, "pk", None):
+        raise AppError("own_item", _("The author of an item cannot approve it."), status=403)
+    if not can(actor, POLICY.final_review_permission, broadcast.account):
+        raise AppError(
+            "forbidden",
+            _("Your roles do not allow this step of the review on this account."),
+            status=403,
+        )
+    if broadcast.first_reviewer_id == getattr(actor, "pk", None):
+        raise AppError(
+            "same_reviewer",
+            _("The final review needs someone other than the first reviewer."),
+            status=403,
+        )
+
+
 def check_return_broadcast(*, broadcast: Broadcast, actor: Any, reason: str) -> Broadcast:
     """A reviewer sends the broadcast back to its author with a reason."""
     return check_return(item=broadcast, actor=actor, policy=POLICY, reason=reason)  # type: ignore[return-value]
 
 
+# --- the media WeChat needs ----------------------------------------------------------------
+def check_prepare_media(
+    *, broadcast: Broadcast, actor: Any = None, now: datetime | None = None
+) -> str:
+    """The media id the broadcast goes out with, made from the pick and kept on the broadcast:
+    image and voice: the file as permanent material (kept on the file, made once); video: that
+    material turned into an mpvideo media id (media/uploadvideo); news: each cover as permanent
+    material, then the articles (media/uploadnews). Temporary media would expire in 3 days.
+    AppError("media_not_ready") names what WeChat refused; nothing is sent then."""
+    if broadcast.message_type == MessageType.TEXT:
+        return ""
+    if broadcast.media_id:
+        return broadcast.media_id  # typed by hand in the advanced part
+    _refuse(message_problems(broadcast))
+    now = now or timezone.now()
+    message_type = MessageType(broadcast.message_type)
+    fresh = broadcast.prepared_at is not None and broadcast.prepared_at > now - PREPARED_LIFETIME
+    if message_type in (MessageType.VIDEO, MessageType.NEWS) and broadcast.prepared_media_id:
+        if fresh:
+            return broadcast.prepared_media_id
+    try:
+        if message_type in (MessageType.IMAGE, MessageType.VOICE):
+            media_id = check_add_material(asset=broadcast.media_asset, actor=actor)
+        elif message_type == MessageType.VIDEO:
+            media_id = _upload_video(broadcast, actor)
+        else:
+            media_id = _upload_news(broadcast, actor)
+    except AppError as exc:
+        raise AppError(
+            "media_not_ready", _("%(reason)s Nothing was sent.") % {"reason": exc.message}
+        ) from exc
+    with transaction.atomic():
+        Broadcast.objects.filter(pk=broadcast.pk).update(
+            prepared_media_id=media_id, prepared_at=now
+        )
+        if media_id != broadcast.prepared_media_id:
+            do_audit(
+                action="broadcasts.prepare_media",
+                actor=actor,
+                account=broadcast.account,
+                target=broadcast,
+                detail={"type": broadcast.message_type, "media_id": media_id},
+            )
+    broadcast.prepared_media_id, broadcast.prepared_at = media_id, now
+    return media_id
+
+
+def _wechat_call(broadcast: Broadcast, api: str, body: dict[str, Any], what: str) -> str:
+    try:
+        answer = client_for(broadcast.account).post(api, data=body)
+    except WeChatError as exc:
+        raise AppError(
+            "media_refused",
+            _("WeChat refused %(what)s (%(code)s %(message)s).")
+            % {"what": what, "code": exc.errcode or "—", "message": exc.errmsg},
+        ) from exc
+    media_id = str(answer.get("media_id") or "")
+    if not media_id:
+        raise AppError("media_refused", _("WeChat gave no media id for %(what)s.") % {"what": what})
+    return media_id
+
+
+def _upload_video(broadcast: Broadcast, actor: Any) -> str:
+    asset = broadcast.media_asset
+    assert asset is not None  # noqa: S101 - message_problems checked the pick
+    stem = asset.name.rsplit(".", 1)[0] if "." in asset.name else asset.name
+    title = (broadcast.video_title or stem)[: validation.ARTICLE_TITLE_MAX]
+    material = check_add_material(
+        asset=asset, title=title, introduction=broadcast.video_description, actor=actor
+    )
+    return _wechat_call(
+        broadcast,
+        "media/uploadvideo",
+        {"media_id": material, "title": title, "description": broadcast.video_description},
+        _("the video “%(name)s”") % {"name": asset.name},
+    )
+
+
+def news_articles(broadcast: Broadcast, *, cover_ids: dict[int, str]) -> list[dict[str, Any]]:
+    """The body of media/uploadnews: the picked items in order, each with its cover's
+    permanent material id. The digest (the item's summary, cut to WeChat's 120 characters)
+    only for a single article, as WeChat shows digests only then."""
+    items = picked_articles(broadcast)
+    single = len(items) == 1
+    articles = []
+    for item in items:
+        digest = item.summary if single else ""
+        if len(digest) > validation.ARTICLE_DIGEST_MAX:
+            digest = digest[: validation.ARTICLE_DIGEST_MAX - 1] + "…"
+        articles.append(
+            {
+                "title": item.title,
+                "thumb_media_id": cover_ids[item.pk],
+                "author": "",
+                "digest": digest,
+                "show_cover_pic": 0,
+                "content": article_content(item),
+                "content_source_url": article_url(item),
+                "need_open_comment": 0,
+                "only_fans_can_comment": 0,
+            }
+        )
+    return articles
+
+
+def _upload_news(broadcast: Broadcast, actor: Any) -> str:
+    cover_ids = {
+        item.pk: check_add_material(asset=item.cover, actor=actor)
+        for item in picked_articles(broadcast)
+        if item.cover is not None
+    }
+    return _wechat_call(
+        broadcast,
+        "media/uploadnews",
+        {"articles": news_articles(broadcast, cover_ids=cover_ids)},
+        _("the articles"),
+    )
+
+
 # --- preview --------------------------------------------------------------------------------
 def message_body(broadcast: Broadcast) -> dict[str, Any]:
-    """The message part of a mass API body."""
+    """The message part of a mass API body (the media id typed, or made from the pick)."""
     msgtype = WECHAT_MSGTYPE[MessageType(broadcast.message_type)]
     if msgtype == "text":
         return {"msgtype": "text", "text": {"content": broadcast.text}}
-    body: dict[str, Any] = {"msgtype": msgtype, msgtype: {"media_id": broadcast.media_id}}
+    media_id = broadcast.media_id or broadcast.prepared_media_id
+    body: dict[str, Any] = {"msgtype": msgtype, msgtype: {"media_id": media_id}}
+
     if msgtype == "mpnews":
         body["send_ignore_reprint"] = 0
     return body
@@ -338,25 +603,25 @@ def check_preview(
     *, broadcast: Broadcast, actor: Any, openid: str = "", wechat_id: str = ""
 ) -> str:
     """Send the broadcast to one phone (`mass/preview`): a follower's openid, or a WeChat ID
-    (towxname). Returns WeChat's msg_id."""
-    _refuse(
-        validation.check_message(
-            message_type=broadcast.message_type, text=broadcast.text, media_id=broadcast.media_id
-        )
-    )
+    (towxname). Returns WeChat's msg_id. A picked file or articles go to WeChat first."""
+    _refuse(message_problems(broadcast))
     openid, wechat_id = (openid or "").strip(), (wechat_id or "").strip()
     if not openid and not wechat_id:
         raise AppError("preview_target", _("Give the OpenID of a follower or a WeChat ID."))
+    if (
+        not wechat_id
+        and not Follower.objects.filter(
+            account_id=broadcast.account_id, openid=openid, is_subscribed=True
+        ).exists()
+    ):
+        raise AppError(
+            "preview_target", _("No follower of this account has the OpenID %s.") % openid
+        )
+    check_prepare_media(broadcast=broadcast, actor=actor)
     body = message_body(broadcast)
     if wechat_id:
         body["towxname"] = wechat_id
     else:
-        if not Follower.objects.filter(
-            account_id=broadcast.account_id, openid=openid, is_subscribed=True
-        ).exists():
-            raise AppError(
-                "preview_target", _("No follower of this account has the OpenID %s.") % openid
-            )
         body["touser"] = openid
     try:
         answer = client_for(broadcast.account).post("message/mass/preview", data=body)
@@ -594,6 +859,9 @@ def dispatch_broadcast(*, broadcast_id: int, from_watchdog: bool = False) -> str
         _enqueue(watch_broadcast, at=now + lease(), broadcast_id=broadcast.pk)
     if not broadcast.is_planned:
         try:
+            # Before the plan, so a chunk never goes out without it; after the plan the media
+            # id stays what the chunks were first sent with.
+            check_prepare_media(broadcast=broadcast)
             plan_chunks(broadcast)
         except AppError as exc:
             _finish(broadcast, failed_reason=exc.message)

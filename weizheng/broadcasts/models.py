@@ -67,9 +67,27 @@ class Broadcast(Reviewable):
         _("message type"), max_length=8, choices=MessageType.choices, default=MessageType.TEXT
     )
     text = models.TextField(_("text"), blank=True)
-    # image, voice: a media id of the account's media; video: an mpvideo media id
-    # (media/uploadvideo); news: the media id of uploaded articles (mpnews).
+    # What goes out, picked in the composer: image, voice, video from the media library;
+    # news (mpnews) as 1–8 published articles (BroadcastArticle).
+    media_asset = models.ForeignKey(
+        "content.MediaAsset",
+        verbose_name=_("media file"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Video: the title and description followers see (media/uploadvideo).
+    video_title = models.CharField(_("video title"), max_length=64, blank=True)
+    video_description = models.CharField(_("video description"), max_length=120, blank=True)
+    # Typed by hand instead of a pick (the composer's advanced part): image, voice: a permanent
+    # material id; video: an mpvideo media id; news: an mpnews media id.
     media_id = models.CharField(_("media id"), max_length=200, blank=True)
+    # The media id made from the pick before it goes out (preview, final approval, sending):
+    # the asset's permanent material id, or what media/uploadvideo or media/uploadnews answered
+    # (those last 3 days, so they are made again when older than a day).
+    prepared_media_id = models.CharField(max_length=200, blank=True)
+    prepared_at = models.DateTimeField(null=True, blank=True)
 
     audience_kind = models.CharField(
         _("audience"), max_length=8, choices=AudienceKind.choices, default=AudienceKind.ALL
@@ -127,6 +145,26 @@ class Broadcast(Reviewable):
 
     def __str__(self) -> str:
         return self.title
+
+
+class BroadcastArticle(models.Model):
+    """A published content item as one article of a news broadcast, in its place (0 first)."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="articles")
+    item = models.ForeignKey("content.Item", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["broadcast", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["broadcast", "position"], name="broadcasts_article_position"
+            ),
+            models.UniqueConstraint(fields=["broadcast", "item"], name="broadcasts_article_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.broadcast_id}: {self.item_id} at {self.position}"
 
 
 class BroadcastListEntry(models.Model):

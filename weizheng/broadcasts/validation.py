@@ -36,10 +36,61 @@ class Problem:
         return {"field": self.field, "message": self.message}
 
 
-def check_message(*, message_type: str, text: str, media_id: str) -> list[Problem]:
+# media/uploadnews: 1 to 8 articles; WeChat's limits of an article (characters): the title as
+# the mass-send console counts it, the content "less than 20,000 characters and 1 MB".
+MAX_ARTICLES = 8
+ARTICLE_TITLE_MAX = 64
+ARTICLE_DIGEST_MAX = 120
+ARTICLE_CONTENT_MAX_CHARS = 20_000
+ARTICLE_CONTENT_MAX_BYTES = 1024 * 1024
+# The library file a broadcast of each type takes.
+ASSET_KINDS = {
+    MessageType.IMAGE: ("image",),
+    MessageType.VOICE: ("voice",),
+    MessageType.VIDEO: ("video",),
+}
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """What the checks need to know of a picked article (a content item)."""
+
+    title: str
+    is_published: bool
+    has_cover: bool
+    content: str
+
+
+def check_message(
+    *,
+    message_type: str,
+    text: str,
+    media_id: str,
+    asset_kind: str | None = None,
+    articles: list[ArticleFacts] | None = None,
+) -> list[Problem]:
+    """The message against WeChat's limits. Image, voice and video take a file of the library
+    (`asset_kind`: the picked file's kind), news 1–8 published articles; a media id typed by
+    hand stands instead of a pick, never beside one."""
     problems: list[Problem] = []
     if message_type not in MessageType.values:
         return [Problem("message_type", _("Choose a message type."))]
+    if message_type != MessageType.TEXT:
+        picked = bool(articles) if message_type == MessageType.NEWS else asset_kind is not None
+        if picked and media_id.strip():
+            return [
+                Problem(
+                    "media_id",
+                    _(
+                        "Pick from the library or type a media id in the advanced part, not "
+                        "both: clear the typed media id."
+                    ),
+                )
+            ]
+        if picked:
+            if message_type == MessageType.NEWS:
+                return check_articles(articles or [])
+            return _check_asset_kind(message_type, asset_kind or "")
     if message_type == MessageType.TEXT:
         if not text.strip():
             problems.append(Problem("text", _("A text broadcast needs its text.")))
@@ -57,15 +108,112 @@ def check_message(*, message_type: str, text: str, media_id: str) -> list[Proble
             )
     else:
         if not media_id.strip():
-            problems.append(
-                Problem(
-                    "media_id",
-                    _("A %(type)s broadcast needs the media id of the uploaded %(type)s.")
-                    % {"type": MessageType(message_type).label.lower()},
+            if message_type == MessageType.NEWS:
+                problems.append(
+                    Problem(
+                        "article_ids",
+                        _(
+                            "A news broadcast needs 1 to %(max)d published articles: pick them "
+                            "from the list."
+                        )
+                        % {"max": MAX_ARTICLES},
+                    )
                 )
-            )
+            else:
+                problems.append(
+                    Problem(
+                        "media_asset",
+                        _(
+                            "This %(type)s broadcast needs a file of the media library: pick "
+                            "one (upload it to the library first if it is not there)."
+                        )
+                        % {"type": MessageType(message_type).label.lower()},
+                    )
+                )
         elif len(media_id) > MAX_MEDIA_ID_LENGTH or not media_id.isprintable():
             problems.append(Problem("media_id", _("This is not a WeChat media id.")))
+    return problems
+
+
+def _check_asset_kind(message_type: str, asset_kind: str) -> list[Problem]:
+    if asset_kind in ASSET_KINDS.get(MessageType(message_type), ()):
+        return []
+    return [
+        Problem(
+            "media_asset",
+            _(
+                "This %(type)s broadcast needs a file of the kind “%(type)s”; the picked file is "
+                "of the kind “%(kind)s”."
+            )
+            % {"type": MessageType(message_type).label.lower(), "kind": asset_kind},
+        )
+    ]
+
+
+def check_articles(articles: list[ArticleFacts]) -> list[Problem]:
+    """1–8 articles, each published, with a cover, within WeChat's limits: a published item
+    cannot be edited, so an article over a limit is refused rather than cut."""
+    if not articles:
+        return [
+            Problem(
+                "article_ids",
+                _("A news broadcast needs 1 to %(max)d published articles.")
+                % {"max": MAX_ARTICLES},
+            )
+        ]
+    if len(articles) > MAX_ARTICLES:
+        return [
+            Problem(
+                "article_ids",
+                _("WeChat takes at most %(max)d articles in one message; %(count)d are picked.")
+                % {"max": MAX_ARTICLES, "count": len(articles)},
+            )
+        ]
+    problems: list[Problem] = []
+    for article in articles:
+        name = {"title": article.title[:40]}
+        if not article.is_published:
+            problems.append(
+                Problem(
+                    "article_ids",
+                    _("“%(title)s” is not published (any more); only published articles go out.")
+                    % name,
+                )
+            )
+        if len(article.title) > ARTICLE_TITLE_MAX:
+            problems.append(
+                Problem(
+                    "article_ids",
+                    _(
+                        "The title of “%(title)s…” has %(count)d characters; WeChat takes at "
+                        "most %(max)d in an article."
+                    )
+                    % {**name, "count": len(article.title), "max": ARTICLE_TITLE_MAX},
+                )
+            )
+        if not article.has_cover:
+            problems.append(
+                Problem(
+                    "article_ids",
+                    _(
+                        "“%(title)s” has no cover image; WeChat needs one for every article "
+                        "(policy documents have none: broadcast a news article about them)."
+                    )
+                    % name,
+                )
+            )
+        size = len(article.content.encode("utf-8"))
+        if len(article.content) >= ARTICLE_CONTENT_MAX_CHARS or size >= ARTICLE_CONTENT_MAX_BYTES:
+            problems.append(
+                Problem(
+                    "article_ids",
+                    _(
+                        "The text of “%(title)s” has %(count)d characters; WeChat takes fewer "
+                        "than %(max)d in an article."
+                    )
+                    % {**name, "count": len(article.content), "max": ARTICLE_CONTENT_MAX_CHARS},
+                )
+            )
     return problems
 
 

@@ -147,7 +147,7 @@ def test_refusals_name_the_reason_and_call_nothing(world):
     with pytest.raises(AppError) as too_long:
         save(world, text="长" * 700)
     assert "2100 bytes" in too_long.value.message and "2048" in too_long.value.message
-    with pytest.raises(AppError, match="media id"):
+    with pytest.raises(AppError, match="media library"):
         save(world, message_type="image", media_id="")
     with pytest.raises(AppError, match="has passed"):
         save(world, scheduled_at=timezone.now() - timedelta(hours=1))
