@@ -1,7 +1,13 @@
-"""Citizen H5 pages of the eservices app, under /h5/<account_slug>/."""
+"""Citizen H5 pages of the eservices app, under /h5/<account_slug>/services/."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "eservices"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("guides/", views.guide_list, name="guides"),
+    path("guides/<int:guide_id>/", views.guide_detail, name="guide"),
+]

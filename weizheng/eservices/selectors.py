@@ -1,0 +1,164 @@
+"""Reads of the eservices app: the back-office guide list and review queues, the citizen's version
+of a guide, categories, and guide search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from weizheng.core.review import ReviewStatus
+from weizheng.search import api as search
+from weizheng.wechat.models import OfficialAccount
+
+from .models import GuidePublication, Language, ServiceGuide
+
+GUIDE_FACETS = {"kind": "guide"}
+
+
+# --- the back office --------------------------------------------------------------------------
+def access_guide(*, account: OfficialAccount, guide_id: Any) -> ServiceGuide:
+    """A guide of this account, or 404 (another department's guide does not exist here)."""
+    if not str(guide_id).isdigit():
+        raise Http404("No such guide.")
+    guide = (
+        ServiceGuide.objects.select_related("account", "author", "first_reviewer", "final_reviewer")
+        .filter(account=account, pk=guide_id)
+        .first()
+    )
+    if guide is None:
+        raise Http404("No such guide.")
+    return guide
+
+
+def guides_of(
+    *,
+    account: OfficialAccount,
+    language: str = "",
+    review: str = "",
+    publication: str = "",
+    category: str = "",
+    query: str = "",
+) -> QuerySet[ServiceGuide]:
+    """The account's guides, filtered as on the list page."""
+    guides = ServiceGuide.objects.filter(account=account).select_related("author")
+    if language in Language.values:
+        guides = guides.filter(language=language)
+    if review in ReviewStatus.values:
+        guides = guides.filter(review_status=review)
+    if publication in GuidePublication.values:
+        guides = guides.filter(publication=publication)
+    if category:
+        guides = guides.filter(category=category)
+    if query:
+        guides = guides.filter(Q(title__icontains=query) | Q(code__icontains=query))
+    return guides.order_by("-updated_at", "-pk")
+
+
+def review_queue(
+    *, account: OfficialAccount, user: Any, permissions: frozenset[str]
+) -> dict[str, QuerySet[ServiceGuide]]:
+    """The guides waiting for this user's review steps (never their own; the final review never
+    the one they passed first)."""
+    queues: dict[str, QuerySet[ServiceGuide]] = {}
+    mine = ServiceGuide.objects.filter(account=account).exclude(author=user)
+    if "guides.review" in permissions:
+        queues["first"] = mine.filter(review_status=ReviewStatus.FIRST_REVIEW).order_by(
+            "submitted_at"
+        )
+    if "guides.approve" in permissions:
+        queues["final"] = (
+            mine.filter(review_status=ReviewStatus.FINAL_REVIEW)
+            .exclude(first_reviewer=user)
+            .order_by("first_reviewed_at")
+        )
+    return queues
+
+
+def categories_of(*, account: OfficialAccount) -> list[str]:
+    """Every category the account's guides use (published or not), for the editor's suggestions."""
+    return sorted(
+        set(ServiceGuide.objects.filter(account=account).values_list("category", flat=True))
+    )
+
+
+def versions_of(guide: ServiceGuide) -> list[ServiceGuide]:
+    return list(ServiceGuide.objects.filter(group=guide.group).order_by("language"))
+
+
+# --- citizens ---------------------------------------------------------------------------------
+def published_guides(*, account: OfficialAccount) -> QuerySet[ServiceGuide]:
+    return ServiceGuide.objects.filter(account=account, publication=GuidePublication.PUBLISHED)
+
+
+def public_guides(
+    *, account: OfficialAccount, language: str, category: str = ""
+) -> list[ServiceGuide]:
+    """One entry per guide (group): the reader's language where published, else the other."""
+    guides = published_guides(account=account)
+    if category:
+        guides = guides.filter(category=category)
+    chosen: dict[Any, ServiceGuide] = {}
+    for guide in guides.order_by("category", "title", "pk")[:1000]:
+        current = chosen.get(guide.group)
+        if current is None or (guide.language == language and current.language != language):
+            chosen[guide.group] = guide
+    return sorted(chosen.values(), key=lambda g: (g.category, g.title, g.pk))
+
+
+def public_categories(*, account: OfficialAccount, language: str) -> list[tuple[str, int]]:
+    """The categories of the published guides a reader sees, with how many guides each has."""
+    counts: dict[str, int] = {}
+    for guide in public_guides(account=account, language=language):
+        counts[guide.category] = counts.get(guide.category, 0) + 1
+    return sorted(counts.items())
+
+
+@dataclass(frozen=True)
+class GuideReading:
+    """The version shown to a reader, and whether it is the language they wanted."""
+
+    guide: ServiceGuide
+    wanted: str
+    other_versions: list[ServiceGuide]
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.guide.language != self.wanted
+
+
+def reading_for(*, account: OfficialAccount, guide_id: Any, language: str) -> GuideReading:
+    """The published version of the guide in `language`, or another published version (the page
+    says so). 404 when none is published — a draft or retracted guide does not exist here."""
+    if not str(guide_id).isdigit():
+        raise Http404("No such guide.")
+    group = (
+        ServiceGuide.objects.filter(account=account, pk=guide_id)
+        .values_list("group", flat=True)
+        .first()
+    )
+    if group is None:
+        raise Http404("No such guide.")
+    versions = list(
+        published_guides(account=account)
+        .filter(group=group)
+        .select_related("account")
+        .prefetch_related("materials", "questions")
+    )
+    if not versions:
+        raise Http404("No such guide.")
+    shown = next((v for v in versions if v.language == language), None)
+    if shown is None:
+        shown = next((v for v in versions if v.pk == int(guide_id)), None) or versions[0]
+    return GuideReading(shown, language, [v for v in versions if v.pk != shown.pk])
+
+
+def search_guides(
+    *, account: OfficialAccount, query: str, language: str | None = None, limit: int = 10
+) -> search.SearchResults:
+    """Published guides matching a query (AppError for an empty or over-long query)."""
+    return search.search(
+        account_id=account.pk, query=query, language=language, facets=GUIDE_FACETS, limit=limit
+    )

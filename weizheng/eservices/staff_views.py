@@ -1,0 +1,373 @@
+"""Back-office pages of service guides: the list with the review queues, the editor (materials
+and FAQ as formsets), a guide's page (review, retraction, versions, history). Each view parses its
+input and calls one action; refusals keep their HTTP status (403 for a step the roles do not
+allow, 409 for a step already taken by someone else)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from weizheng.core.errors import AppError
+from weizheng.core.models import AuditLog
+from weizheng.core.review import ReviewStatus
+from weizheng.staff.decorators import account_page
+from weizheng.staff.selectors import permissions_on
+from weizheng.wechat.models import OfficialAccount
+
+from . import actions
+from .forms import GuideForm, MaterialFormSet, QuestionFormSet, rows_of
+from .models import GuidePublication, Language, ServiceGuide
+from .selectors import access_guide, categories_of, guides_of, review_queue, versions_of
+
+GUIDE_PERMISSIONS = ("guides.edit", "guides.review", "guides.approve")
+
+
+def _permissions(request: HttpRequest, account: OfficialAccount) -> frozenset[str]:
+    held = permissions_on(request.user, account)
+    if not any(p in held for p in GUIDE_PERMISSIONS):
+        raise PermissionDenied("Your roles give no access to service guides on this account.")
+    return held
+
+
+def _guide_url(guide: ServiceGuide) -> str:
+    return reverse(
+        "office-eservices:guide", kwargs={"account_id": guide.account_id, "guide_id": guide.pk}
+    )
+
+
+@account_page("account.view")
+def guides(request: HttpRequest, account: OfficialAccount) -> HttpResponse:
+    """The account's guides with filters, and the review queues of the user's roles."""
+    held = _permissions(request, account)
+    filters = {
+        "language": request.GET.get("language", ""),
+        "review": request.GET.get("review", ""),
+        "publication": request.GET.get("publication", ""),
+        "category": request.GET.get("category", "")[:50],
+        "query": request.GET.get("q", "").strip()[:100],
+    }
+    queues = review_queue(account=account, user=request.user, permissions=held)
+    queue = request.GET.get("queue", "")
+    listed = queues[queue] if queue in queues else guides_of(account=account, **filters)
+    page = Paginator(listed, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "eservices/office/guides.html",
+        {
+            "account": account,
+            "page": page,
+            "filters": filters,
+            "queue": queue,
+            "queues": {name: q.count() for name, q in queues.items()},
+            "can_edit": "guides.edit" in held,
+            "categories": categories_of(account=account),
+            "languages": Language.choices,
+            "review_statuses": ReviewStatus.choices,
+            "publications": GuidePublication.choices,
+        },
+    )
+
+
+def _editor(
+    request: HttpRequest,
+    account: OfficialAccount,
+    *,
+    form: GuideForm,
+    materials: Any,
+    questions: Any,
+    guide: ServiceGuide | None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "eservices/office/editor.html",
+        {
+            "account": account,
+            "form": form,
+            "materials": materials,
+            "questions": questions,
+            "guide": guide,
+            "categories": categories_of(account=account),
+        },
+        status=status,
+    )
+
+
+def _save(
+    request: HttpRequest, account: OfficialAccount, guide: ServiceGuide | None
+) -> HttpResponse:
+    form = GuideForm(request.POST)
+    materials = MaterialFormSet(request.POST, prefix="materials")
+    questions = QuestionFormSet(request.POST, prefix="questions")
+    if form.is_valid() and materials.is_valid() and questions.is_valid():
+        try:
+            saved = actions.check_save_guide(
+                account=account,
+                actor=request.user,
+                data=form.data_for_action(),
+                materials=rows_of(materials),
+                questions=rows_of(questions),
+                guide=guide,
+            )
+        except AppError as error:
+            form.add_refusal(error)
+            status = error.status
+        else:
+            messages.success(request, _("The draft “%(title)s” is saved.") % {"title": saved.title})
+            return redirect(_guide_url(saved))
+    else:
+        status = 400
+    return _editor(
+        request,
+        account,
+        form=form,
+        materials=materials,
+        questions=questions,
+        guide=guide,
+        status=status,
+    )
+
+
+@account_page("guides.edit")
+def guide_new(request: HttpRequest, account: OfficialAccount) -> HttpResponse:
+    if request.method == "POST":
+        return _save(request, account, None)
+    return _editor(
+        request,
+        account,
+        form=GuideForm(initial={"language": account.default_language, "fee_yuan": 0}),
+        materials=MaterialFormSet(prefix="materials"),
+        questions=QuestionFormSet(prefix="questions"),
+        guide=None,
+    )
+
+
+@account_page("guides.edit")
+def guide_edit(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
+    guide = access_guide(account=account, guide_id=guide_id)
+    if not guide.is_editable:
+        messages.error(request, _("Only a draft or a returned guide can be changed."))
+        return redirect(_guide_url(guide))
+    if request.method == "POST":
+        return _save(request, account, guide)
+    initial = {name: getattr(guide, name) for name in GuideForm.base_fields if hasattr(guide, name)}
+    initial["fee_yuan"] = guide.fee_yuan
+    return _editor(
+        request,
+        account,
+        form=GuideForm(initial=initial),
+        materials=MaterialFormSet(
+            prefix="materials",
+            initial=[
+                {
+                    "name": m.name,
+                    "form": m.form,
+                    "copies": m.copies,
+                    "is_required": m.is_required,
+                    "note": m.note,
+                }
+                for m in guide.materials.all()
+            ],
+        ),
+        questions=QuestionFormSet(
+            prefix="questions",
+            initial=[{"question": q.question, "answer": q.answer} for q in guide.questions.all()],
+        ),
+        guide=guide,
+    )
+
+
+def _detail(
+    request: HttpRequest,
+    account: OfficialAccount,
+    guide: ServiceGuide,
+    *,
+    status: int = 200,
+    error: str = "",
+) -> HttpResponse:
+    held = _permissions(request, account)
+    if error:
+        messages.error(request, error)
+    history = (
+        AuditLog.objects.filter(target_type="eservices.serviceguide", target_id=str(guide.pk))
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+    user_id = request.user.pk
+    reviewing = guide.review_status in (ReviewStatus.FIRST_REVIEW, ReviewStatus.FINAL_REVIEW)
+    return render(
+        request,
+        "eservices/office/guide.html",
+        {
+            "account": account,
+            "guide": guide,
+            "materials": list(guide.materials.all()),
+            "questions": list(guide.questions.all()),
+            "versions": versions_of(guide),
+            "history": history,
+            "can_edit": "guides.edit" in held and guide.is_editable,
+            "can_first_review": "guides.review" in held
+            and guide.review_status == ReviewStatus.FIRST_REVIEW
+            and guide.author_id != user_id,
+            "can_final_review": "guides.approve" in held
+            and guide.review_status == ReviewStatus.FINAL_REVIEW
+            and guide.author_id != user_id
+            and guide.first_reviewer_id != user_id,
+            "is_reviewing": reviewing,
+            "can_retract": "guides.approve" in held
+            and guide.publication == GuidePublication.PUBLISHED,
+            "can_reopen": "guides.edit" in held and guide.publication == GuidePublication.RETRACTED,
+            "can_translate": "guides.edit" in held,
+            "is_own": guide.author_id == user_id,
+            "public_url": (
+                reverse(
+                    "eservices:guide",
+                    kwargs={"account_slug": account.slug, "guide_id": guide.pk},
+                )
+                if guide.is_public
+                else None
+            ),
+        },
+        status=status,
+    )
+
+
+@account_page("account.view")
+def guide_detail(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
+    _permissions(request, account)
+    return _detail(request, account, access_guide(account=account, guide_id=guide_id))
+
+
+def _act(
+    request: HttpRequest,
+    account: OfficialAccount,
+    guide: ServiceGuide,
+    step: Callable[[], Model | None],
+    success: str,
+) -> HttpResponse:
+    """Run one action; on refusal show the guide's page with the reason and the refusal's status."""
+    try:
+        step()
+    except AppError as error:
+        guide.refresh_from_db()
+        return _detail(request, account, guide, status=error.status, error=error.message)
+    messages.success(request, success)
+    return redirect(_guide_url(guide))
+
+
+@require_POST
+@account_page("guides.edit")
+def guide_submit(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
+    guide = access_guide(account=account, guide_id=guide_id)
+    return _act(
+        request,
+        account,
+        guide,
+        lambda: actions.do_submit_guide(guide=guide, actor=request.user),
+        _("Submitted for the first review."),
+    )
+
+
+@require_POST
+@account_page("account.view")
+def guide_approve(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
+    """Both review steps; the action checks which permission the guide's step needs."""
+    _permissions(request, account)
+    guide = access_guide(account=account, guide_id=guide_id)
+    note = request.POST.get("note", "")[:500]
+    success = (
+        _("First review passed: the guide awaits the final review.")
+        if guide.review_status == ReviewStatus.FIRST_REVIEW
+        else _("Final review passed: the guide is published.")
+    )
+    return _act(
+        request,
+        account,
+        guide,
+        lambda: actions.check_approve_guide(guide=guide, actor=request.user, note=note),
+        success,
+    )
+
+
+@require_POST
+@account_page("account.view")
+def guide_return(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
+    _permissions(request, account)
+    guide = access_guide(account=account, guide_id=guide_id)
+    reason = request.POST.get("reason", "")[:500]
+    return _act(
+        request,
+        account,
+        guide,
+        lambda: actions.check_return_guide(guide=guide, actor=request.user, reason=reason),
+        _("Returned to the author."),
+    )
+
+
+@require_POST
+@account_page("guides.approve")
+def guide_retract(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
+    guide = access_guide(account=account, guide_id=guide_id)
+    reason = request.POST.get("reason", "")[:500]
+    return _act(
+        request,
+        account,
+        guide,
+        lambda: actions.check_retract_guide(guide=guide, actor=request.user, reason=reason),
+        _("Retracted: citizens no longer see it."),
+    )
+
+
+@require_POST
+@account_page("guides.edit")
+def guide_reopen(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
+    guide = access_guide(account=account, guide_id=guide_id)
+    return _act(
+        request,
+        account,
+        guide,
+        lambda: actions.check_reopen_guide(guide=guide, actor=request.user),
+        _("The guide is a draft again."),
+    )
+
+
+@require_POST
+@account_page("guides.edit")
+def guide_delete(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
+    guide = access_guide(account=account, guide_id=guide_id)
+    try:
+        actions.do_delete_draft(guide=guide, actor=request.user)
+    except AppError as error:
+        return _detail(request, account, guide, status=error.status, error=error.message)
+    messages.success(request, _("The draft is deleted."))
+    return redirect(reverse("office-eservices:guides", kwargs={"account_id": account.pk}))
+
+
+@require_POST
+@account_page("guides.edit")
+def guide_translate(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
+    guide = access_guide(account=account, guide_id=guide_id)
+    try:
+        translation = actions.check_create_translation(guide=guide, actor=request.user)
+    except AppError as error:
+        return _detail(request, account, guide, status=error.status, error=error.message)
+    messages.success(
+        request, _("A draft of the other language version is created: translate its text.")
+    )
+    return redirect(
+        reverse(
+            "office-eservices:guide-edit",
+            kwargs={"account_id": account.pk, "guide_id": translation.pk},
+        )
+    )
