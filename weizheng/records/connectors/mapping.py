@@ -127,6 +127,8 @@ def check_mapping(query_type: Any, mapping: Any) -> dict[str, Any]:
     summary = mapping.get("summary") or {}
     if not isinstance(summary, dict):
         raise MappingError("“summary” is an object of field names and paths")
+    if summary and not schema.summary:
+        raise MappingError("this query type has no summary values")
     if summary and not query_type.summary_is_mapped:
         raise MappingError("this query type computes its summary from the records")
     if query_type.summary_is_mapped:
