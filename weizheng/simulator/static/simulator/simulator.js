@@ -101,13 +101,15 @@
     while ((match = pattern.exec(text)) !== null) {
       fragment.append(document.createTextNode(text.slice(last, match.index)));
       const url = match[2];
+      // Kept now: `match` is null by the time the link is tapped (the loop ran to its end).
+      const label = match[3];
       fragment.append(
         el("a", {
           href: url,
-          text: match[3],
+          text: label,
           onclick: (event) => {
             event.preventDefault();
-            openPage(url, match[3]);
+            openPage(url, label);
           },
         })
       );
