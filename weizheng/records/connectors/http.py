@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from django.utils.translation import gettext as _
+
 from .base import QueryRequest, QueryResult
 from .mapping import MappingError, apply_mapping
 from .transport import Endpoint, call_json
@@ -31,12 +33,14 @@ def placeholders(template: str) -> list[str]:
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise MappingError(f"the template has unbalanced braces: {exc}") from exc
+        raise MappingError(_("The template has unbalanced braces.")) from exc
     for _literal, name, spec, conversion in parsed:
         if name is None:
             continue
         if not name or spec or conversion or not name.replace("_", "").isalnum():
-            raise MappingError(f"“{{{name}}}” is not a placeholder (write {{id_number}})")
+            raise MappingError(
+                _("“{%(name)s}” is not a placeholder (write {id_number}).") % {"name": name}
+            )
         names.append(name)
     return names
 
@@ -50,15 +54,18 @@ def check_url_template(query_type: Any, template: str) -> str:
     template = (template or "").strip()
     parts = urlsplit(template.replace("{", "").replace("}", ""))
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise MappingError("the URL starts with http:// or https:// and names a host")
+        raise MappingError(_("The URL starts with http:// or https:// and names a host."))
     names = placeholders(template)
     unknown = [n for n in names if n not in allowed_placeholders(query_type)]
     if unknown:
         allowed = ", ".join("{" + n + "}" for n in allowed_placeholders(query_type))
-        raise MappingError(f"unknown placeholders: {', '.join(unknown)} (allowed: {allowed})")
+        raise MappingError(
+            _("Unknown placeholders: %(unknown)s (allowed: %(allowed)s).")
+            % {"unknown": ", ".join(unknown), "allowed": allowed}
+        )
     scheme_and_host = template.split("/", 3)[:3]
     if "{" in "/".join(scheme_and_host) or "@" in "/".join(scheme_and_host):
-        raise MappingError("placeholders and credentials may not be part of the host")
+        raise MappingError(_("Placeholders and credentials may not be part of the host."))
     return template
 
 
@@ -67,11 +74,14 @@ def check_body_template(query_type: Any, body: Any) -> Any:
     if body in (None, "", {}):
         return {}
     if not isinstance(body, dict):
-        raise MappingError("the body template is a JSON object")
+        raise MappingError(_("The body template is a JSON object."))
     for text in _strings(body):
         unknown = [n for n in placeholders(text) if n not in allowed_placeholders(query_type)]
         if unknown:
-            raise MappingError(f"unknown placeholders in the body: {', '.join(unknown)}")
+            raise MappingError(
+                _("Unknown placeholders in the body: %(unknown)s.")
+                % {"unknown": ", ".join(unknown)}
+            )
     return body
 
 

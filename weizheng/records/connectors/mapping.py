@@ -21,6 +21,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from .base import Kind, MalformedAnswer, NotFound, QueryResult, Refused
 
 MAX_PATH_LENGTH = 200
@@ -37,16 +39,20 @@ class MappingError(ValueError):
 def parse_path(path: str) -> tuple[str | int, ...]:
     """ "$.data.items[0].name" → ("data", "items", 0, "name"); MappingError when malformed."""
     if not isinstance(path, str) or not path.strip():
-        raise MappingError("a path must be a non-empty text")
+        raise MappingError(_("A path must be a non-empty text."))
     text = path.strip()
     if len(text) > MAX_PATH_LENGTH:
-        raise MappingError(f"path longer than {MAX_PATH_LENGTH} characters")
+        raise MappingError(
+            _("A path has at most %(count)d characters.") % {"count": MAX_PATH_LENGTH}
+        )
     if text == "$":
         return ()
     if text.startswith("$."):
         text = text[2:]
     if not _PATH.fullmatch(text):
-        raise MappingError(f"“{path}” is not a valid path (use names, dots and [n])")
+        raise MappingError(
+            _("“%(path)s” is not a valid path (use names, dots and [n]).") % {"path": path}
+        )
     segments: list[str | int] = []
     for name, index in _SEGMENT.findall(text):
         if index:
@@ -56,7 +62,7 @@ def parse_path(path: str) -> tuple[str | int, ...]:
         else:
             segments.append(name.strip())
     if not segments or len(segments) > MAX_SEGMENTS:
-        raise MappingError(f"“{path}” is not a valid path")
+        raise MappingError(_("“%(path)s” is not a valid path.") % {"path": path})
     return tuple(segments)
 
 
@@ -82,63 +88,73 @@ def _field_entry(name: str, entry: Any, spec: Any) -> dict[str, str]:
     if isinstance(entry, str):
         entry = {"path": entry}
     if not isinstance(entry, dict) or set(entry) - {"path", "unit"} or "path" not in entry:
-        raise MappingError(f'{name}: give a path, or {{"path": …, "unit": …}}')
+        raise MappingError(_('%(name)s: give a path, or {"path": …, "unit": …}.') % {"name": name})
     parse_path(entry["path"])
     unit = entry.get("unit", "fen")
     if unit not in ("fen", "yuan"):
-        raise MappingError(f"{name}: the unit is fen or yuan")
+        raise MappingError(_("%(name)s: the unit is fen or yuan.") % {"name": name})
     if "unit" in entry and spec.kind != Kind.MONEY:
-        raise MappingError(f"{name}: only amounts have a unit")
+        raise MappingError(_("%(name)s: only amounts have a unit.") % {"name": name})
     return {"path": entry["path"].strip(), "unit": unit}
 
 
 def check_mapping(query_type: Any, mapping: Any) -> dict[str, Any]:
     """The mapping, normalised, or MappingError naming what is wrong."""
     if not isinstance(mapping, dict):
-        raise MappingError("the mapping is a JSON object")
+        raise MappingError(_("The mapping is a JSON object."))
     unknown = set(mapping) - {"records", "fields", "summary", "status"}
     if unknown:
-        raise MappingError(f"unknown keys: {', '.join(sorted(unknown))}")
+        raise MappingError(_("Unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(unknown))})
     schema = query_type.schema
     clean: dict[str, Any] = {}
 
     if schema.record:
         if "records" not in mapping:
-            raise MappingError("“records” (the path of the list of records) is required")
+            raise MappingError(_("“records” (the path of the list of records) is required."))
         parse_path(mapping["records"])
         clean["records"] = mapping["records"].strip()
         fields = mapping.get("fields") or {}
         if not isinstance(fields, dict):
-            raise MappingError("“fields” is an object of field names and paths")
+            raise MappingError(_("“fields” is an object of field names and paths."))
         for name in fields:
             if schema.record_field(name) is None:
                 known = ", ".join(f.name for f in schema.record)
-                raise MappingError(f"“{name}” is not a record field (fields: {known})")
+                raise MappingError(
+                    _("“%(name)s” is not a record field (fields: %(known)s).")
+                    % {"name": name, "known": known}
+                )
         missing = [f.name for f in schema.record if f.required and f.name not in fields]
         if missing:
-            raise MappingError(f"record fields without a path: {', '.join(missing)}")
+            raise MappingError(
+                _("Record fields without a path: %(fields)s.") % {"fields": ", ".join(missing)}
+            )
         clean["fields"] = {
             name: _field_entry(name, entry, schema.record_field(name))
             for name, entry in fields.items()
         }
     elif "records" in mapping or mapping.get("fields"):
-        raise MappingError("this query type has no list of records")
+        raise MappingError(_("This query type has no list of records."))
 
     summary = mapping.get("summary") or {}
     if not isinstance(summary, dict):
-        raise MappingError("“summary” is an object of field names and paths")
+        raise MappingError(_("“summary” is an object of field names and paths."))
     if summary and not schema.summary:
-        raise MappingError("this query type has no summary values")
+        raise MappingError(_("This query type has no summary values."))
     if summary and not query_type.summary_is_mapped:
-        raise MappingError("this query type computes its summary from the records")
+        raise MappingError(_("This query type computes its summary from the records."))
     if query_type.summary_is_mapped:
         for name in summary:
             if schema.summary_field(name) is None:
                 known = ", ".join(f.name for f in schema.summary)
-                raise MappingError(f"“{name}” is not a summary field (fields: {known})")
+                raise MappingError(
+                    _("“%(name)s” is not a summary field (fields: %(known)s).")
+                    % {"name": name, "known": known}
+                )
         missing = [f.name for f in schema.summary if f.required and f.name not in summary]
         if missing:
-            raise MappingError(f"summary fields without a path: {', '.join(missing)}")
+            raise MappingError(
+                _("Summary fields without a path: %(fields)s.") % {"fields": ", ".join(missing)}
+            )
         clean["summary"] = {
             name: _field_entry(name, entry, schema.summary_field(name))
             for name, entry in summary.items()
@@ -156,7 +172,7 @@ def check_mapping(query_type: Any, mapping: Any) -> dict[str, Any]:
                 "not_found",
             }
         ):
-            raise MappingError('“status” is {"path": …, "ok": […], "not_found": […]}')
+            raise MappingError(_('“status” is {"path": …, "ok": […], "not_found": […]}.'))
         parse_path(status["path"])
         values = {}
         for key in ("ok", "not_found"):
@@ -164,7 +180,7 @@ def check_mapping(query_type: Any, mapping: Any) -> dict[str, Any]:
             if not isinstance(listed, list) or not all(
                 isinstance(v, (str, int)) and not isinstance(v, bool) for v in listed
             ):
-                raise MappingError(f"status “{key}” is a list of codes")
+                raise MappingError(_("Status “%(key)s” is a list of codes.") % {"key": key})
             values[key] = [str(v) for v in listed]
         clean["status"] = {"path": status["path"].strip(), **values}
     return clean

@@ -153,7 +153,7 @@ def test_an_empty_secret_keeps_the_stored_one_and_no_auth_removes_it(plain_accou
     [
         (
             {"mapping": json.dumps({"records": "data.list", "fields": {"behaviour": "wfxw"}})},
-            "record fields without a path",
+            "Record fields without a path",
         ),
         (
             {
@@ -187,7 +187,7 @@ def test_an_empty_secret_keeps_the_stored_one_and_no_auth_removes_it(plain_accou
         ),
         ({"url_template": "ftp://jj.pingan.gov.cn/wf"}, "http:// or https://"),
         ({"url_template": "https://{plate}.pingan.gov.cn/wf"}, "may not be part of the host"),
-        ({"url_template": "https://jj.pingan.gov.cn/wf?x={password}"}, "unknown placeholders"),
+        ({"url_template": "https://jj.pingan.gov.cn/wf?x={password}"}, "Unknown placeholders"),
         ({"auth_kind": "basic", "auth_username": ""}, "user name"),
         ({"auth_kind": "hmac", "auth_username": "k", "secret": ""}, "needs a secret"),
         ({"timeout_seconds": "60"}, "less than or equal to 15"),
