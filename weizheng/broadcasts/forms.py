@@ -34,13 +34,24 @@ class BroadcastForm(forms.Form):
     text = forms.CharField(
         label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
+    media_asset = forms.IntegerField(label=_("File from the media library"), required=False)
+    # The picked articles in their order, comma-separated (the composer's script keeps it in
+    # the order they were ticked); `article_pick` are the ticked boxes themselves.
+    article_ids = forms.CharField(label=_("Articles"), required=False, max_length=400)
+    video_title = forms.CharField(
+        label=_("Video title (followers see it)"), required=False, max_length=64
+    )
+    video_description = forms.CharField(
+        label=_("Video description"), required=False, max_length=120
+    )
     media_id = forms.CharField(
         label=_("Media id"),
         required=False,
         max_length=200,
         help_text=_(
-            "Image and voice: the media id of media uploaded to WeChat. Video: an mpvideo media id "
-            "(media/uploadvideo). Articles: the media id of uploaded articles (mpnews)."
+            "Instead of a pick, a media id WeChat already holds. Image and voice: a permanent "
+            "material id (material/add_material). Video: an mpvideo media id "
+            "(media/uploadvideo). Articles: an mpnews media id (media/uploadnews, valid 3 days)."
         ),
     )
     audience_kind = forms.ChoiceField(
@@ -104,6 +115,20 @@ class BroadcastForm(forms.Form):
             raise forms.ValidationError(_("The file is larger than 5 MB."))
         return upload
 
+    def clean_article_ids(self) -> list[int]:
+        """The picked articles in order: the ticked boxes (when the picker was on the page),
+        in the order the script kept, the others after them as they appear."""
+        ordered = [
+            int(v)
+            for v in (self.cleaned_data.get("article_ids") or "").split(",")
+            if v.strip().isdigit()
+        ]
+        if not self.data.get("article_picker"):
+            return list(dict.fromkeys(ordered))
+        ticked = [int(v) for v in self.data.getlist("article_pick") if str(v).isdigit()]
+        first = [i for i in ordered if i in ticked]
+        return list(dict.fromkeys(first + ticked))
+
     def data_for_action(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if k != "openid_file"}
         data["location_kind"] = data.get("location_kind") or ""
@@ -111,6 +136,22 @@ class BroadcastForm(forms.Form):
         if scheduled is not None and timezone.is_naive(scheduled):
             data["scheduled_at"] = timezone.make_aware(scheduled)
         return data
+
+    def picked_article_ids(self) -> list[int]:
+        """What the picker shows ticked, in order."""
+        if self.is_bound:
+            if hasattr(self, "cleaned_data") and "article_ids" in self.cleaned_data:
+                return list(self.cleaned_data["article_ids"])
+            return [int(v) for v in self.data.getlist("article_pick") if str(v).isdigit()]
+        raw = str(self.initial.get("article_ids") or "")
+        return [int(v) for v in raw.split(",") if v.isdigit()]
+
+    def picked_asset_id(self) -> int | None:
+        value = self["media_asset"].value()
+        try:
+            return int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
 
     def uploaded_text(self) -> str | None:
         upload = self.cleaned_data.get("openid_file")
@@ -121,10 +162,15 @@ class BroadcastForm(forms.Form):
 
 def initial_from(broadcast: Broadcast) -> dict[str, Any]:
     fields = (
-        "title message_type text media_id audience_kind languages followed_from followed_until "
-        "first_scene location_kind location_label latitude longitude radius_m south west north east"
+        "title message_type text media_id video_title video_description audience_kind languages "
+        "followed_from followed_until first_scene location_kind location_label latitude "
+        "longitude radius_m south west north east"
     ).split()
     initial = {f: getattr(broadcast, f) for f in fields}
+    initial["media_asset"] = broadcast.media_asset_id
+    initial["article_ids"] = ",".join(
+        str(pk) for pk in broadcast.articles.order_by("position").values_list("item_id", flat=True)
+    )
     initial["tag_ids"] = [str(pk) for pk in broadcast.tags.values_list("pk", flat=True)]
     if broadcast.scheduled_at:
         initial["scheduled_at"] = timezone.localtime(broadcast.scheduled_at).strftime(

@@ -12,6 +12,7 @@ from django.db.models.expressions import ExpressionWrapper
 from django.http import Http404
 from django.utils import timezone
 
+from weizheng.content.models import Item, MediaAsset, Publication
 from weizheng.followers.models import Follower
 from weizheng.wechat.models import OfficialAccount
 
@@ -56,6 +57,39 @@ def lane_of(*, account: OfficialAccount) -> BroadcastLane | None:
 
 def is_lane_paused(*, account_id: int) -> bool:
     return BroadcastLane.objects.filter(account_id=account_id, is_paused=True).exists()
+
+
+# --- what the composer offers to pick ------------------------------------------------------
+PICKER_LIMIT = 200
+
+
+def library_for_picker(*, account: OfficialAccount) -> dict[str, list[MediaAsset]]:
+    """The account's library files a broadcast can take, by kind, newest first."""
+    return {
+        kind: list(
+            MediaAsset.objects.filter(account=account, kind=kind).order_by("-created_at", "-pk")[
+                :PICKER_LIMIT
+            ]
+        )
+        for kind in ("image", "voice", "video")
+    }
+
+
+def articles_for_picker(*, account: OfficialAccount) -> list[Item]:
+    """The account's published items, newest first: the articles a news broadcast can take."""
+    return list(
+        Item.objects.filter(account=account, publication=Publication.PUBLISHED)
+        .select_related("cover")
+        .order_by("-published_at", "-pk")[:PICKER_LIMIT]
+    )
+
+
+def access_library_file(*, account: OfficialAccount, media_id: Any) -> MediaAsset:
+    """A file of the account's library (for the picker's thumbnails), or 404."""
+    try:
+        return MediaAsset.objects.get(account=account, pk=int(media_id))
+    except (MediaAsset.DoesNotExist, TypeError, ValueError) as exc:
+        raise Http404 from exc
 
 
 # --- months (Beijing time) ----------------------------------------------------------------

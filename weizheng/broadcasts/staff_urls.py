@@ -10,6 +10,7 @@ urlpatterns = [
     path("", staff_views.index, name="index"),
     path("new/", staff_views.new, name="new"),
     path("resume/", staff_views.resume, name="resume"),
+    path("library/<int:media_id>/", staff_views.library_file, name="library-file"),
     path("<int:broadcast_id>/", staff_views.detail, name="detail"),
     path("<int:broadcast_id>/edit/", staff_views.edit, name="edit"),
     path("<int:broadcast_id>/progress/", staff_views.progress, name="progress"),

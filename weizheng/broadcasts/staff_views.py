@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -134,9 +134,27 @@ def _compose(
     return render(
         request,
         "broadcasts/compose.html",
-        {"account": account, "form": form, "broadcast": broadcast},
+        {
+            "account": account,
+            "form": form,
+            "broadcast": broadcast,
+            "library": selectors.library_for_picker(account=account),
+            "articles": selectors.articles_for_picker(account=account),
+            "picked_asset": form.picked_asset_id(),
+            "picked_articles": form.picked_article_ids(),
+        },
         status=status,
     )
+
+
+@account_page("account.view")
+def library_file(request: HttpRequest, account: OfficialAccount, media_id: int) -> HttpResponse:
+    """A file of the account's library, for the picker's thumbnails and the broadcast page."""
+    _require_any(request, account, ANY_BROADCAST_PERMISSION)
+    asset = selectors.access_library_file(account=account, media_id=media_id)
+    response = FileResponse(asset.file.open("rb"), content_type=asset.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @account_page("broadcasts.edit")
@@ -173,6 +191,7 @@ def _detail(
         "account": account,
         "broadcast": broadcast,
         "tags": list(broadcast.tags.all()),
+        "articles": actions.picked_articles(broadcast),
         "lane": selectors.lane_of(account=account),
         "summary": selectors.audience_summary(broadcast) if is_waiting else None,
         "problems": actions.ready_problems(broadcast) if is_waiting else [],
