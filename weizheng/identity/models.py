@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from weizheng.core.fields import EncryptedTextField
 from weizheng.wechat.models import OfficialAccount
@@ -32,7 +33,7 @@ class Binding(models.Model):
         related_name="bindings",
     )
     openid = models.CharField(_("OpenID"), max_length=64)
-    name = EncryptedTextField(_("name"), blank=True)
+    name = EncryptedTextField(pgettext_lazy("person", "name"), blank=True)
     id_number = EncryptedTextField(_("resident ID number"), blank=True)
     phone = EncryptedTextField(_("mobile phone"), blank=True)
     id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
