@@ -4,6 +4,9 @@ One transaction per action with its audit row; the search index changes inside t
 
 from __future__ import annotations
 
+import secrets
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -25,6 +28,10 @@ from weizheng.search import api as search
 from weizheng.wechat.models import OfficialAccount
 
 from .models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    FieldKind,
     GuideMaterial,
     GuidePublication,
     GuideQuestion,
@@ -496,3 +503,333 @@ def search_document(guide: ServiceGuide) -> search.Document:
         ),
         published_at=guide.published_at,
     )
+
+
+# --- online applications (网办) ---------------------------------------------------------------
+# 行政许可法 art. 32: within five (working) days the department accepts the application or tells
+# the applicant once and for all what to correct.
+ACCEPTANCE_WORKDAYS = 5
+# When the guide promises nothing, the statutory general limit of 行政许可法 art. 42.
+DEFAULT_DECISION_WORKDAYS = 20
+MAX_ANSWER_LENGTH = 500
+RECEIPT_PREFIX = "WB"
+
+# (from, to) → who may take the step. The whole state machine: nothing else moves a status.
+CITIZEN, STAFF = "citizen", "staff"
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED): CITIZEN,
+    (ApplicationStatus.RETURNED, ApplicationStatus.SUBMITTED): CITIZEN,
+    (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED): STAFF,
+    (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED): STAFF,
+    (ApplicationStatus.ACCEPTED, ApplicationStatus.UNDER_REVIEW): STAFF,
+    (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.APPROVED): STAFF,
+    (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.REJECTED): STAFF,
+    (ApplicationStatus.APPROVED, ApplicationStatus.COMPLETED): STAFF,
+}
+# Steps that must say why (the citizen reads it).
+NEEDS_REASON = {ApplicationStatus.RETURNED, ApplicationStatus.REJECTED}
+# What the citizen's notification says of each new status (notification texts are Chinese,
+# as the other kinds' are).
+STATUS_WORDS = {
+    ApplicationStatus.SUBMITTED: "已提交，等待受理",
+    ApplicationStatus.ACCEPTED: "已受理",
+    ApplicationStatus.UNDER_REVIEW: "正在审查",
+    ApplicationStatus.APPROVED: "已审批通过",
+    ApplicationStatus.REJECTED: "未予批准，原因：{note}",
+    ApplicationStatus.COMPLETED: "已办结",
+}
+
+
+def clean_answers(
+    *, guide: ServiceGuide, answers: dict[str, Any], complete: bool
+) -> dict[str, str]:
+    """The answers to the guide's form, each checked by its kind; with `complete`, every
+    required field must be answered. AppError names the first bad field."""
+    from weizheng.identity.idcard import InvalidIdNumber, check_id_number
+
+    fields = {f.key: f for f in guide.form_fields.all()}
+    unknown = set(answers) - set(fields)
+    if unknown:
+        raise AppError(
+            "bad_field", _("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
+    cleaned: dict[str, str] = {}
+    for key, field in fields.items():
+        value = " ".join(str(answers.get(key) or "").split())
+        if not value:
+            if complete and field.is_required:
+                raise AppError(
+                    "answer_missing",
+                    _("“%(label)s” is required.") % {"label": field.label},
+                    field=key,
+                )
+            continue
+        if len(value) > MAX_ANSWER_LENGTH:
+            raise AppError(
+                "answer_too_long",
+                _("“%(label)s” is longer than %(n)d characters.")
+                % {"label": field.label, "n": MAX_ANSWER_LENGTH},
+                field=key,
+            )
+        if field.kind == FieldKind.NUMBER:
+            try:
+                Decimal(value)
+            except InvalidOperation as exc:
+                raise AppError(
+                    "bad_number",
+                    _("“%(label)s” must be a number.") % {"label": field.label},
+                    field=key,
+                ) from exc
+        elif field.kind == FieldKind.DATE:
+            try:
+                date.fromisoformat(value)
+            except ValueError as exc:
+                raise AppError(
+                    "bad_date",
+                    _("“%(label)s” is a date written as 2026-10-01.") % {"label": field.label},
+                    field=key,
+                ) from exc
+        elif field.kind == FieldKind.SELECT and value not in field.choices:
+            raise AppError(
+                "bad_choice",
+                _("Choose one of the options of “%(label)s”.") % {"label": field.label},
+                field=key,
+            )
+        elif field.kind == FieldKind.ID_NUMBER:
+            try:
+                value = check_id_number(value)
+            except InvalidIdNumber as exc:
+                raise AppError(
+                    "bad_id_number",
+                    _("“%(label)s” is not a valid resident ID number (check the last digit).")
+                    % {"label": field.label},
+                    field=key,
+                ) from exc
+        cleaned[key] = value
+    return cleaned
+
+
+def _require_binding(*, account: OfficialAccount, openid: str) -> None:
+    from weizheng.identity.selectors import active_binding
+
+    if active_binding(account=account, openid=openid) is None:
+        raise AppError(
+            "binding_required",
+            _("Bind your real name to this account before applying online."),
+            status=403,
+        )
+
+
+def check_save_draft(
+    *,
+    account: OfficialAccount,
+    guide: ServiceGuide,
+    openid: str,
+    answers: dict[str, Any],
+    application: Application | None = None,
+) -> Application:
+    """Create or change the citizen's draft (answers checked by kind, required ones not yet)."""
+    _require_binding(account=account, openid=openid)
+    if guide.account_id != account.pk or not guide.is_public or guide.mode == HandlingMode.OFFLINE:
+        raise AppError("not_online", _("This service cannot be applied for online."), status=404)
+    cleaned = clean_answers(guide=guide, answers=answers, complete=False)
+    with transaction.atomic():
+        if application is None:
+            application = Application.objects.create(
+                account=account,
+                guide=guide,
+                openid=openid,
+                sealed_answers=Application.seal(cleaned),
+            )
+        else:
+            if application.openid != openid or application.account_id != account.pk:
+                raise AppError("not_found", _("No such application."), status=404)
+            changed = Application.objects.filter(
+                pk=application.pk,
+                status__in=(ApplicationStatus.DRAFT, ApplicationStatus.RETURNED),
+            ).update(sealed_answers=Application.seal(cleaned), updated_at=timezone.now())
+            if not changed:
+                raise AppError(
+                    "not_editable",
+                    _("Only a draft or an application returned for correction can be changed."),
+                    status=409,
+                )
+            application.refresh_from_db()
+        do_audit(
+            action="eservices.application.save",
+            actor_label="citizen",
+            account=account,
+            target=application,
+            detail={"guide": guide.pk, "fields": sorted(cleaned)},
+        )
+    return application
+
+
+def _new_receipt_no(now: datetime) -> str:
+    local = timezone.localtime(now)
+    return f"{RECEIPT_PREFIX}{local:%Y%m%d}{secrets.randbelow(10**6):06d}"
+
+
+def _due_for(application: Application, to: str, now: datetime) -> datetime | None:
+    """The working-day clock after moving to `to` (None: nobody in the department owes a step)."""
+    from weizheng.core.workdays import add_workdays
+
+    if to == ApplicationStatus.SUBMITTED:
+        return add_workdays(start=now, n=ACCEPTANCE_WORKDAYS)
+    if to == ApplicationStatus.ACCEPTED:
+        guide = application.guide
+        limit = guide.promised_days
+        if limit is None:
+            limit = guide.statutory_days
+        return add_workdays(start=now, n=DEFAULT_DECISION_WORKDAYS if limit is None else limit)
+    if to in (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.APPROVED):
+        return application.due_at  # the decision's clock keeps running until completion
+    return None
+
+
+def _move_application(
+    application: Application,
+    *,
+    to: str,
+    actor: Any,
+    actor_label: str,
+    note: str,
+    extra: dict[str, Any] | None = None,
+) -> Application:
+    """The one place a status changes: a conditional update from the status read, the event
+    row, the audit row and the citizen's notification, in one transaction."""
+    from weizheng.notifications.actions import notify
+
+    now = timezone.now()
+    frm = application.status
+    due = _due_for(application, to, now)
+    changes: dict[str, Any] = {
+        "status": to,
+        "due_at": due,
+        "updated_at": now,
+        "last_note": note[:500] if to in NEEDS_REASON else "",
+        **(extra or {}),
+    }
+    stamp = {
+        ApplicationStatus.SUBMITTED: "submitted_at",
+        ApplicationStatus.ACCEPTED: "accepted_at",
+        ApplicationStatus.APPROVED: "decided_at",
+        ApplicationStatus.REJECTED: "decided_at",
+        ApplicationStatus.COMPLETED: "completed_at",
+    }.get(to)
+    if stamp:
+        changes[stamp] = now
+    with transaction.atomic():
+        moved = Application.objects.filter(pk=application.pk, status=frm).update(**changes)
+        if not moved:
+            raise AppError(
+                "application_state",
+                _("This application has moved on meanwhile; reload the page."),
+                status=409,
+            )
+        application.refresh_from_db()
+        event = ApplicationEvent.objects.create(
+            application=application,
+            from_status=frm,
+            to_status=to,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_label=actor_label,
+            note=note[:500],
+            due_at=due,
+        )
+        do_audit(
+            action=f"eservices.application.{to}",
+            actor=actor,
+            actor_label=actor_label,
+            account=application.account,
+            target=application,
+            detail={
+                "receipt_no": application.receipt_no,
+                "from": frm,
+                "note": note[:500],
+                "due_at": due.isoformat() if due else None,
+            },
+        )
+        service = application.guide.title
+        if to == ApplicationStatus.RETURNED:
+            notify(
+                account=application.account,
+                openid=application.openid,
+                kind="eservices.returned",
+                variables={
+                    "service": service,
+                    "receipt_no": application.receipt_no,
+                    "reason": note[:500],
+                },
+                dedupe_key=f"eservices.application:{application.pk}:event:{event.pk}",
+            )
+        else:
+            notify(
+                account=application.account,
+                openid=application.openid,
+                kind="eservices.status",
+                variables={
+                    "service": service,
+                    "receipt_no": application.receipt_no,
+                    "status": STATUS_WORDS[to].format(note=note[:200]),
+                },
+                dedupe_key=f"eservices.application:{application.pk}:event:{event.pk}",
+            )
+    return application
+
+
+def check_submit_application(*, application: Application, openid: str) -> Application:
+    """The citizen submits a draft (a receipt number is given) or resubmits a corrected one;
+    every required field must be answered."""
+    if application.openid != openid:
+        raise AppError("not_found", _("No such application."), status=404)
+    _require_binding(account=application.account, openid=openid)
+    if (application.status, ApplicationStatus.SUBMITTED) not in TRANSITIONS:
+        raise AppError(
+            "application_state", _("This application has already been submitted."), status=409
+        )
+    clean_answers(guide=application.guide, answers=application.answers, complete=True)
+    extra: dict[str, Any] = {}
+    if not application.receipt_no:
+        for _attempt in range(5):
+            receipt = _new_receipt_no(timezone.now())
+            if not Application.objects.filter(receipt_no=receipt).exists():
+                extra["receipt_no"] = receipt
+                break
+        else:  # pragma: no cover - a million numbers a day
+            raise AppError("busy", _("Please try again in a moment."), status=503)
+    try:
+        return _move_application(
+            application,
+            to=ApplicationStatus.SUBMITTED,
+            actor=None,
+            actor_label="citizen",
+            note="",
+            extra=extra,
+        )
+    except IntegrityError as exc:  # two submissions drew the same number at once
+        raise AppError("busy", _("Please try again in a moment."), status=503) from exc
+
+
+def check_transition(
+    *, application: Application, to: str, actor: Any, note: str = ""
+) -> Application:
+    """A department's step on an application (accept, return for correction, review, approve,
+    reject, complete), refused unless the state machine allows it from the current status."""
+    _require(actor, "cases.handle", application.account)
+    if actor is None:
+        raise AppError("forbidden", _("A staff member takes this step."), status=403)
+    note = " ".join((note or "").split())
+    if TRANSITIONS.get((application.status, to)) != STAFF:
+        raise AppError(
+            "application_state",
+            _("An application that is “%(current)s” cannot become “%(next)s”.")
+            % {
+                "current": ApplicationStatus(application.status).label,
+                "next": ApplicationStatus(to).label if to in ApplicationStatus.values else to,
+            },
+            status=409,
+        )
+    if to in NEEDS_REASON and not note:
+        raise AppError("reason_missing", _("Tell the applicant why."), field="note")
+    return _move_application(application, to=to, actor=actor, actor_label="", note=note)

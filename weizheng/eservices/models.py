@@ -3,12 +3,14 @@ conditions, materials, fees, time limits, steps, place and hours, FAQ — publis
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from weizheng.core.fields import EncryptedTextField
 from weizheng.core.review import Reviewable
 
 
@@ -194,3 +196,135 @@ class GuideQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+
+# --- online applications (网办) ---------------------------------------------------------------
+class FieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    SELECT = "select", _("Choice from a list")
+    ID_NUMBER = "id_number", _("Resident ID number")
+    ADDRESS = "address", _("Address")
+
+
+class ApplicationField(models.Model):
+    """One question of a service's online application form, defined in the back office."""
+
+    guide = models.ForeignKey(ServiceGuide, on_delete=models.CASCADE, related_name="form_fields")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    key = models.SlugField(_("key"), max_length=40)
+    label = models.CharField(_("label"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=FieldKind.choices)
+    is_required = models.BooleanField(_("required"), default=True)
+    # The options of a select field.
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    help_text = models.CharField(_("help text"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("application form field")
+        verbose_name_plural = _("application form fields")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["guide", "key"], name="eservices_field_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned for correction")
+    UNDER_REVIEW = "under_review", _("Under review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    COMPLETED = "completed", _("Completed")
+
+
+class Application(models.Model):
+    """A citizen's online application for one service (网办件).
+
+    A draft has no receipt number; submission gives it one. `due_at` is the working-day clock of
+    the step the department owes: deciding whether to accept (from submission), then the
+    decision (from acceptance, the guide's promised limit). While the application is back with
+    the citizen for correction the clock is stopped (`due_at` empty).
+    """
+
+    account = models.ForeignKey(
+        "wechat.OfficialAccount", on_delete=models.CASCADE, related_name="applications"
+    )
+    guide = models.ForeignKey(ServiceGuide, on_delete=models.PROTECT, related_name="applications")
+    openid = models.CharField(_("OpenID"), max_length=64, db_index=True)
+    receipt_no = models.CharField(_("receipt number"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.DRAFT,
+        db_index=True,
+    )
+    # The answers as JSON, sealed at rest: they hold ID numbers and addresses.
+    sealed_answers = EncryptedTextField(_("answers"), blank=True, default="")
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    last_note = models.CharField(_("last note to the citizen"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("online application")
+        verbose_name_plural = _("online applications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["receipt_no"],
+                condition=~models.Q(receipt_no=""),
+                name="eservices_application_receipt_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | ~models.Q(receipt_no=""),
+                name="eservices_application_submitted_has_receipt",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "status", "due_at"], name="eservices_app_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_no or f"draft {self.pk}"
+
+    @property
+    def answers(self) -> dict[str, str]:
+        return json.loads(self.sealed_answers) if self.sealed_answers else {}
+
+    @staticmethod
+    def seal(answers: dict[str, str]) -> str:
+        return json.dumps(answers, ensure_ascii=False, sort_keys=True)
+
+
+class ApplicationEvent(models.Model):
+    """One change of an application's status: who, when, why; the citizen's progress page and
+    the department's history show these."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12, choices=ApplicationStatus.choices)
+    to_status = models.CharField(max_length=12, choices=ApplicationStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=64, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.from_status} → {self.to_status}"

@@ -162,3 +162,102 @@ def search_guides(
     return search.search(
         account_id=account.pk, query=query, language=language, facets=GUIDE_FACETS, limit=limit
     )
+
+
+# --- online applications ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Clock:
+    """Where an application stands against its working-day deadline at `now`."""
+
+    due_at: Any  # datetime | None: None when the department owes nothing (returned, finished)
+    workdays_left: int  # working days left after today (0: due today); 0 when late
+    workdays_late: int  # working days past the deadline's day; 0 when on time
+
+    @property
+    def is_late(self) -> bool:
+        return self.workdays_late > 0
+
+
+def clock_of(application: Any, *, now: Any = None) -> Clock:
+    """The SLA clock of an application, in working days (weizheng.core.workdays)."""
+    from django.utils import timezone
+
+    from weizheng.core.workdays import current_calendar
+
+    if application.due_at is None:
+        return Clock(None, 0, 0)
+    now = now or timezone.now()
+    calendar = current_calendar()
+    if now > application.due_at:
+        # Late from the first working day after the deadline's day (at least one: past the
+        # end of a working day, a case is late even before the next working day starts).
+        return Clock(
+            application.due_at, 0, max(1, calendar.workdays_between(application.due_at, now))
+        )
+    return Clock(application.due_at, calendar.workdays_between(now, application.due_at), 0)
+
+
+def application_for_citizen(*, account: OfficialAccount, openid: str, receipt_no: str) -> Any:
+    """The citizen's own submitted application with this receipt number, or None — the same
+    None for a number that does not exist and for someone else's, so nothing leaks."""
+    from .models import Application, ApplicationStatus
+
+    receipt_no = (receipt_no or "").strip().upper()
+    if not openid or not receipt_no:
+        return None
+    return (
+        Application.objects.filter(account=account, openid=openid, receipt_no=receipt_no)
+        .exclude(status=ApplicationStatus.DRAFT)
+        .select_related("guide")
+        .first()
+    )
+
+
+def applications_of_citizen(*, account: OfficialAccount, openid: str, limit: int = 5) -> list[Any]:
+    """The citizen's latest submitted applications on this account."""
+    from .models import Application, ApplicationStatus
+
+    if not openid:
+        return []
+    return list(
+        Application.objects.filter(account=account, openid=openid)
+        .exclude(status=ApplicationStatus.DRAFT)
+        .select_related("guide")
+        .order_by("-submitted_at", "-pk")[:limit]
+    )
+
+
+def department_queue(*, account: OfficialAccount) -> QuerySet[Any]:
+    """Applications waiting for the department, the soonest deadline first."""
+    from .models import Application, ApplicationStatus
+
+    return (
+        Application.objects.filter(
+            account=account,
+            status__in=(
+                ApplicationStatus.SUBMITTED,
+                ApplicationStatus.ACCEPTED,
+                ApplicationStatus.UNDER_REVIEW,
+                ApplicationStatus.APPROVED,
+            ),
+        )
+        .select_related("guide")
+        .order_by("due_at", "submitted_at", "pk")
+    )
+
+
+def access_application(*, account: OfficialAccount, application_id: Any) -> Any:
+    """A submitted application of this account, or 404."""
+    from .models import Application, ApplicationStatus
+
+    if not str(application_id).isdigit():
+        raise Http404("No such application.")
+    application = (
+        Application.objects.filter(account=account, pk=application_id)
+        .exclude(status=ApplicationStatus.DRAFT)
+        .select_related("guide", "account")
+        .first()
+    )
+    if application is None:
+        raise Http404("No such application.")
+    return application

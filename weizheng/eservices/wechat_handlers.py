@@ -95,3 +95,50 @@ def guide_command(ctx: HandlerContext) -> Reply:
     query = regex.sub(COMMAND, "", ctx.message.content, count=1).strip(_SEPARATORS)
     with translation.override(ctx.account.default_language):
         return answer_guides(account=ctx.account, query=query)
+
+
+# 查进度 WB20261008123456 — only our receipt format, so a deployment's own 查进度 keyword rule
+# still answers other numbers; 查进度 alone lists the citizen's latest applications.
+PROGRESS = r"(?i)^\s*查进度(?:[\s\u3000:：]*(WB\d{14}))?\s*$"
+
+
+def answer_progress(*, account, openid: str, receipt_no: str) -> Reply:
+    """The status of the citizen's own application; the same sentence for an unknown number
+    and for someone else's."""
+    from .models import ApplicationStatus
+    from .selectors import application_for_citizen, applications_of_citizen
+
+    if not receipt_no:
+        mine = applications_of_citizen(account=account, openid=openid)
+        if not mine:
+            return TextReply(content=_("You have no online application on this account."))
+        lines = [_("Your latest applications:")]
+        lines += [
+            f"{a.receipt_no} {a.guide.title}：{ApplicationStatus(a.status).label}" for a in mine
+        ]
+        return TextReply(content="\n".join(lines))
+    application = application_for_citizen(account=account, openid=openid, receipt_no=receipt_no)
+    if application is None:
+        return TextReply(
+            content=_(
+                "No application of yours has the receipt number %(number)s. Check the number "
+                "on your receipt."
+            )
+            % {"number": receipt_no.upper()}
+        )
+    text = _("%(service)s (receipt number %(number)s): %(status)s.") % {
+        "service": application.guide.title,
+        "number": application.receipt_no,
+        "status": ApplicationStatus(application.status).label,
+    }
+    if application.last_note:
+        text += "\n" + application.last_note
+    return TextReply(content=text)
+
+
+@router.keyword(PROGRESS, match="regex", priority=PRIORITY)
+def progress_command(ctx: HandlerContext) -> Reply:
+    found = regex.match(PROGRESS, ctx.message.content)
+    receipt_no = (found.group(1) or "") if found else ""
+    with translation.override(ctx.account.default_language):
+        return answer_progress(account=ctx.account, openid=ctx.openid, receipt_no=receipt_no)

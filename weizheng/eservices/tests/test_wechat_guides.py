@@ -87,3 +87,28 @@ def test_without_a_public_address_the_titles_are_plain_text(world, guides, setti
     settings.PUBLIC_BASE_URL = ""
     content = send(world["police"], "办事指南 居住证")
     assert "居住证办理" in content and "<a " not in content
+
+
+def test_progress_by_receipt_number_for_the_applicant_only(world, guides):
+    from weizheng.eservices.actions import check_save_draft, check_submit_application
+    from weizheng.eservices.models import ApplicationField, FieldKind
+    from weizheng.identity.testing import make_binding
+
+    permit = guides["permit"]
+    ApplicationField.objects.create(guide=permit, key="name", label="姓名", kind=FieldKind.TEXT)
+    make_binding(account=world["police"], openid=CITIZEN)
+    draft = check_save_draft(
+        account=world["police"], guide=permit, openid=CITIZEN, answers={"name": "张三"}
+    )
+    application = check_submit_application(application=draft, openid=CITIZEN)
+    content = send(world["police"], f"查进度 {application.receipt_no}")
+    assert "居住证办理" in content and application.receipt_no in content
+    assert application.receipt_no in send(world["police"], "查进度")
+    other = post_to_callback(
+        Client(),
+        world["police"],
+        text_xml(
+            world["police"], "oSOMEONEELSE000000000000000001", f"查进度 {application.receipt_no}"
+        ),
+    )
+    assert "居住证办理" not in parse_xml(other.content)["Content"]
