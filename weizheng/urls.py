@@ -40,4 +40,6 @@ if settings.WECHAT_MOCK_ENABLED:
     urlpatterns += [
         path("wxmock/", include("weizheng.wechat_mock.urls")),
         path("simulator/", include("weizheng.simulator.urls")),
+        # A stand-in for an agency's records backend, called by the demo's generic HTTP connector.
+        path("fake-backend/records/", include("weizheng.records.fake_backend")),
     ]
