@@ -21,6 +21,7 @@ urlpatterns = [
             "identity",
             "eservices",
             "records",
+            "appointments",
         )
     ),
     path("office/accounts/<int:account_id>/qrcodes/", include("weizheng.wechat.qrcode_staff_urls")),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("h5/<slug:account_slug>/id/", include("weizheng.identity.urls")),
     path("h5/<slug:account_slug>/services/", include("weizheng.eservices.urls")),
     path("h5/<slug:account_slug>/records/", include("weizheng.records.urls")),
+    path("h5/<slug:account_slug>/appointments/", include("weizheng.appointments.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "weizheng.identity",
     "weizheng.eservices",
     "weizheng.records",
+    "weizheng.appointments",
 ]
 
 MIDDLEWARE = [

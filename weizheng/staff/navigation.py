@@ -85,6 +85,12 @@ ACCOUNT_SECTIONS: tuple[Section, ...] = (
                 "office-eservices:applications",
                 ("cases.handle", "eservices.manage"),
             ),
+            Entry(
+                "appointments",
+                _("Appointments"),
+                "office-appointments:index",
+                ("cases.handle", "eservices.manage"),
+            ),
             Entry("records", _("Record queries"), "office-records:index", "records.configure"),
             Entry("bindings", _("Real-name bindings"), "office-identity:index", "identity.view"),
         ),

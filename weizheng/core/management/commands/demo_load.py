@@ -269,6 +269,7 @@ DEMO_APPS = (
     "identity",
     "eservices",
     "records",
+    "appointments",
 )
 
 
