@@ -309,5 +309,12 @@ NOTIFICATIONS_RETRY_HOURS = env_float("WEIZHENG_NOTIFY_RETRY_HOURS", 12.0)
 NOTIFICATIONS_STUCK_MINUTES = env_int("WEIZHENG_NOTIFY_STUCK_MINUTES", 10)
 # The SMS fallback's gateway (a class with send(phone, text)); the default only logs.
 NOTIFICATIONS_SMS_GATEWAY = env("WEIZHENG_SMS_GATEWAY", "weizheng.notifications.sms.LogGateway")
-# A callable (account, openid) -> phone number or None; identity binding provides one.
-NOTIFICATIONS_PHONE_LOOKUP = env("WEIZHENG_PHONE_LOOKUP", "") or ""
+# A callable (account, openid) -> phone number or None: by default the phone of the citizen's
+# real-name binding (weizheng/identity), so bound citizens out of WeChat's reach get an SMS.
+NOTIFICATIONS_PHONE_LOOKUP = (
+    env("WEIZHENG_PHONE_LOOKUP", "weizheng.identity.selectors.phone_for_notifications") or ""
+)
+# Who confirms that a name and an ID number belong together when a citizen binds (a class with
+# verify(); docs/identity.md). The default only checks that the ID number is well formed: a real
+# deployment plugs in the public-security identity check here.
+IDENTITY_VERIFIER = env("WEIZHENG_IDENTITY_VERIFIER", "weizheng.identity.verifiers.AcceptValidIds")

@@ -28,5 +28,9 @@ STORAGES = {
 }
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
 CSRF_COOKIE_SECURE = False
+# SMS (binding codes, the notification fallback) shown in the phone simulator's SMS panel.
+NOTIFICATIONS_SMS_GATEWAY = os.environ.get(
+    "WEIZHENG_SMS_GATEWAY", "weizheng.simulator.sms.SimulatorGateway"
+)
 
 INSTALLED_APPS = [*INSTALLED_APPS, "weizheng.wechat_mock", "weizheng.simulator"]  # noqa: F405
