@@ -47,7 +47,12 @@ def test_demo_content_loads_once_and_reads_as_a_citizen_would(
     assert "available in Chinese only" in html
     fair = Item.objects.get(title="Visa and Entry Guide for Fair Delegates")
     assert "Visa and Entry Guide" in client.get(f"/h5/expo-en/policies/{fair.pk}/").content.decode()
-    cover = MediaAsset.objects.filter(account=police).first()
+    # A published news item's cover (the library also holds the broadcasts demo's poster).
+    cover = MediaAsset.objects.get(
+        pk=Item.objects.filter(account=police, publication="published", cover__isnull=False)
+        .values_list("cover", flat=True)
+        .first()
+    )
     response = client.get(f"/h5/police/covers/{cover.pk}/")
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(
         b"\x89PNG"
