@@ -84,6 +84,19 @@ def _fresh_account_cache():
     clear_account_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_workday_calendar():
+    """The test database rolls back between tests, the shared cache does not: a calendar cached by
+    one test must not answer the next one's deadlines."""
+    from django.core.cache import cache
+
+    from weizheng.core.workdays import CACHE_KEY
+
+    cache.delete(CACHE_KEY)
+    yield
+    cache.delete(CACHE_KEY)
+
+
 @pytest.fixture
 def mock_account(live_server, transactional_db):
     """The police account wired to the mock WeChat platform over real HTTP, both ways."""
