@@ -39,5 +39,9 @@ format: install
 bench: install
 	bash scripts/bench.sh
 
+# Refresh the catalogues; Chinese for new strings comes from weizheng/<app>/i18n/zh_Hans.po.
+messages: install
+	$(PY) scripts/merge_translations.py
+
 clean:
 	rm -rf var/test-*.sqlite3* .pytest_cache
