@@ -123,6 +123,21 @@ def _pushed(
                 if isinstance(a, dict)
             ],
         }
+    if msgtype == "mpnews" and _list(body.get("articles")):
+        # A broadcast of uploaded articles: the mock hands back what media/uploadnews stored.
+        return {
+            "type": "news",
+            "articles": [
+                {
+                    "title": _s(a.get("title")),
+                    "description": _s(a.get("digest")),
+                    "pic_url": media_url(_s(a.get("thumb_media_id"))),
+                    "url": _s(a.get("content_source_url")),
+                }
+                for a in _list(body.get("articles"))
+                if isinstance(a, dict)
+            ],
+        }
     if msgtype in ("mpnews", "mpnewsarticle"):
         return {
             "type": "notice",

@@ -115,3 +115,32 @@ def test_malformed_payloads_do_not_raise():
     assert shaped("custom", "news", {"news": {"articles": ["x", None]}})["articles"] == []
     assert shaped("template", "template", {"data": "junk"})["rows"] == []
     assert shaped("passive", "text", {})["text"] == ""
+
+
+def test_a_news_broadcast_shows_its_uploaded_articles_as_cards():
+    payload = {
+        "msgtype": "mpnews",
+        "mpnews": {
+            "media_id": "N1",
+            "articles": [
+                {
+                    "title": "平安市机动车限行新规",
+                    "digest": "12 月 1 日起施行",
+                    "thumb_media_id": "T1",
+                    "content_source_url": "http://web/h5/police/news/3/",
+                },
+                {"title": "冬季安全驾驶提示", "digest": "", "thumb_media_id": "T2"},
+            ],
+        },
+    }
+    card = shaped("mass", "mpnews", payload)
+    assert card["type"] == "news"
+    assert card["articles"] == [
+        {
+            "title": "平安市机动车限行新规",
+            "description": "12 月 1 日起施行",
+            "pic_url": media("T1"),
+            "url": "http://web/h5/police/news/3/",
+        },
+        {"title": "冬季安全驾驶提示", "description": "", "pic_url": media("T2"), "url": ""},
+    ]
