@@ -30,11 +30,10 @@ def police_demo_structure(h5_base: str = DEMO_H5_BASE) -> dict[str, Any]:
             {
                 "name": "服务事项",
                 "sub_button": [
-                    {"type": "click", "name": "违法查询", "key": "POLICE_VIOLATIONS"},
-                    {"type": "click", "name": "驾驶证记分", "key": "POLICE_LICENSE_POINTS"},
+                    {"type": "view", "name": "综合查询", "url": f"{h5}/police/records/"},
+                    {"type": "view", "name": "办事指南", "url": f"{h5}/police/services/guides/"},
+                    {"type": "view", "name": "预约办事", "url": f"{h5}/police/appointments/"},
                     {"type": "view", "name": "我的信息", "url": f"{h5}/police/me/"},
-                    # A CLICK until the service guides' H5 pages come (online services issue).
-                    {"type": "click", "name": "办事指南", "key": "POLICE_GUIDES"},
                 ],
             },
             {

@@ -69,10 +69,10 @@ def test_menus_and_click_counts_can_be_read_not_edited(plain_account, admin_clie
     menu = do_save_menu(
         account=plain_account, structure=police_demo_structure(), actor=None, name="警务服务"
     )
-    do_record_click(account=plain_account, key="POLICE_VIOLATIONS", at=timezone.now())
+    do_record_click(account=plain_account, key="POLICE_CLAIM_PROGRESS", at=timezone.now())
     page = admin_client.get(f"{CHANGELIST}{menu.pk}/change/")
     assert page.status_code == 200
-    assert "违法查询" in page.content.decode()
+    assert "理赔进度" in page.content.decode()
     assert admin_client.get(CHANGELIST).status_code == 200
     assert admin_client.get("/admin/menus/menuclick/").status_code == 200
     assert admin_client.get(f"{CHANGELIST}add/").status_code == 403

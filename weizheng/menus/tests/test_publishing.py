@@ -115,11 +115,16 @@ def test_publishing_puts_the_menu_on_wechat(mock_account, clerk):
     assert current_menu(account=mock_account) == menu
     on_wechat = client_for(mock_account).menu.get()["menu"]["button"]
     assert [b["name"] for b in on_wechat] == ["快撤理赔", "服务事项", "便民指南"]
-    assert [s["key"] for s in on_wechat[1]["sub_button"][:2]] == [
-        "POLICE_VIOLATIONS",
-        "POLICE_LICENSE_POINTS",
+    assert [s["key"] for s in on_wechat[0]["sub_button"][:2]] == [
+        "POLICE_ACCIDENT_QUICK",
+        "POLICE_CLAIM_PROGRESS",
     ]
-    assert on_wechat[1]["sub_button"][2]["url"].endswith("/h5/police/me/")
+    assert [s["url"].split("/h5/")[1] for s in on_wechat[1]["sub_button"]] == [
+        "police/records/",
+        "police/services/guides/",
+        "police/appointments/",
+        "police/me/",
+    ]
     assert audit_actions(menu) == ["menus.save", "menus.publish"]
 
 
@@ -196,8 +201,8 @@ def test_a_view_url_outside_the_allowed_domains_is_refused_before_any_api_call(m
     )
     with pytest.raises(AppError) as refused:
         do_publish_menu(menu=menu, actor=clerk, allowed_domains=["gaj.pingan.gov.cn"])
-    # 我的信息 and 政策文件 lead to the demo host, not the account's domain.
-    assert [p["code"] for p in refused.value.extra["problems"]] == ["url_domain_not_allowed"] * 2
+    # The four 服务事项 pages and 政策文件 lead to the demo host, not the account's domain.
+    assert [p["code"] for p in refused.value.extra["problems"]] == ["url_domain_not_allowed"] * 5
     assert not menu_api_calls(mock_account).exists()
 
 

@@ -111,7 +111,7 @@ def test_the_editor_shows_the_menu_and_its_phone_preview(world):
     body = page.content.decode()
     assert page.status_code == 200
     assert 'data-testid="phone-preview"' in body
-    assert 'value="POLICE_VIOLATIONS"' in body
+    assert 'value="POLICE_CLAIM_PROGRESS"' in body
     assert "menus/editor.js" in body and 'id="menu-editor-config"' in body
 
 
@@ -200,7 +200,7 @@ def test_a_conditional_menu_without_a_match_rule_is_refused_at_the_tag(world):
 def test_a_menu_over_the_limits_is_refused_with_the_rule_next_to_the_field(world):
     structure = police_demo_structure()
     structure["button"][0]["name"] = "快撤理赔快撤理赔"
-    structure["button"][1]["sub_button"][1]["key"] = "POLICE_VIOLATIONS"
+    structure["button"][2]["sub_button"][1]["key"] = "POLICE_TRAFFIC"
     before = menu_audit_count()
 
     response = signed_in(world["bob"]).post(url(world["police"], "new/"), editor_data(structure))
@@ -211,9 +211,9 @@ def test_a_menu_over_the_limits_is_refused_with_the_rule_next_to_the_field(world
         "The name of button 1 “快撤理赔快撤理赔” is 24 bytes long, more than the 16 bytes WeChat"
         " allows (a Chinese character counts as 3 bytes)."
     ]
-    assert errors["b2s2-key"] == [
-        "The key “POLICE_VIOLATIONS” of sub-button 2 “驾驶证记分” of button 2 is already used by"
-        " sub-button 1 “违法查询” of button 2; each key may be used once in a menu."
+    assert errors["b3s2-key"] == [
+        "The key “POLICE_TRAFFIC” of sub-button 2 “报警求助” of button 3 is already used by"
+        " sub-button 1 “交通路况” of button 3; each key may be used once in a menu."
     ]
     assert "is 24 bytes long" in response.content.decode()
     assert not Menu.objects.exists() and not MenuButton.objects.exists()
@@ -423,7 +423,7 @@ def test_the_list_shows_menus_and_presses_per_button(world):
     do_save_menu(account=police, structure=ELDERLY, actor=None, name="简版草稿")
     now = timezone.now()
     for _ in range(3):
-        do_record_click(account=police, key="POLICE_VIOLATIONS", at=now)
+        do_record_click(account=police, key="POLICE_CLAIM_PROGRESS", at=now)
     do_record_click(account=police, key="POLICE_CONTACT", at=now - timedelta(days=10))
     do_record_click(account=police, key="RETIRED_BUTTON", at=now)
 
@@ -434,12 +434,12 @@ def test_the_list_shows_menus_and_presses_per_button(world):
     clicks = {
         row.key: (row.path, row.last_7_days, row.last_30_days) for row in page.context["clicks"]
     }
-    assert clicks["POLICE_VIOLATIONS"] == ("服务事项 › 违法查询", 3, 3)
+    assert clicks["POLICE_CLAIM_PROGRESS"] == ("快撤理赔 › 理赔进度", 3, 3)
     assert clicks["POLICE_CONTACT"] == ("便民指南 › 联系我们", 0, 1)
     assert "POLICE_ACCIDENT_QUICK" in clicks  # never pressed: 0
     assert page.context["other_clicks"] == [("RETIRED_BUTTON", 1)]
     body = page.content.decode()
-    assert "简版草稿" in body and "服务事项 › 违法查询" in body
+    assert "简版草稿" in body and "快撤理赔 › 理赔进度" in body
 
 
 @pytest.mark.django_db
@@ -460,7 +460,11 @@ def test_a_published_menu_is_read_only_and_edited_as_a_copy(world):
 
     copy = bob.get(url(police, f"new/?from={menu.pk}"))
     assert copy.context["form"].initial["name"] == "Copy of 警务服务"
-    assert copy.context["form"].initial["b2s1-key"] == "POLICE_VIOLATIONS"
+    assert copy.context["form"].initial["b1s2-key"] == "POLICE_CLAIM_PROGRESS"
+    assert (
+        copy.context["form"].initial["b2s1-url"]
+        == "https://demo.weizheng.gov.cn/h5/police/records/"
+    )
 
 
 @pytest.mark.django_db

@@ -218,13 +218,13 @@ def test_keys_are_at_most_128_bytes():
 
 def test_keys_are_unique_across_the_whole_menu():
     structure = demo()
-    structure["button"][2]["sub_button"][1]["key"] = "POLICE_VIOLATIONS"
+    structure["button"][2]["sub_button"][1]["key"] = "POLICE_ACCIDENT_QUICK"
     problem = only_problem(structure)
     assert problem.code == ProblemCode.KEY_DUPLICATE
     assert (problem.button, problem.sub_button) == (3, 2)
     assert problem.message == (
-        "The key “POLICE_VIOLATIONS” of sub-button 2 “报警求助” of button 3 is already used by"
-        " sub-button 1 “违法查询” of button 2; each key may be used once in a menu."
+        "The key “POLICE_ACCIDENT_QUICK” of sub-button 2 “报警求助” of button 3 is already used"
+        " by sub-button 1 “事故快处” of button 1; each key may be used once in a menu."
     )
 
 
@@ -233,7 +233,7 @@ def test_view_buttons_need_a_url():
     del structure["button"][1]["sub_button"][2]["url"]
     problem = only_problem(structure)
     assert problem.code == ProblemCode.URL_MISSING
-    assert problem.message == "The URL of sub-button 3 “我的信息” of button 2 is missing."
+    assert problem.message == "The URL of sub-button 3 “预约办事” of button 2 is missing."
 
 
 @pytest.mark.parametrize(
@@ -246,7 +246,7 @@ def test_view_urls_must_be_http_or_https(url):
     problem = only_problem(structure)
     assert problem.code == ProblemCode.URL_NOT_WEB
     assert problem.message == (
-        "The URL of sub-button 3 “我的信息” of button 2 must be a web address starting with"
+        "The URL of sub-button 3 “预约办事” of button 2 must be a web address starting with"
         " http:// or https://."
     )
 
@@ -264,12 +264,14 @@ def test_view_urls_are_at_most_1024_bytes():
 
 def test_view_urls_must_lead_to_an_allowed_domain_when_a_list_is_configured():
     structure = demo()
-    structure["button"][1]["sub_button"][2]["url"] = "https://evil.example.com/h5/police/me/"
+    structure["button"][1]["sub_button"][2]["url"] = (
+        "https://evil.example.com/h5/police/appointments/"
+    )
     assert check_menu(structure) == []  # no list: not checked
     problem = only_problem(structure, allowed_domains=["weizheng.gov.cn"])
     assert problem.code == ProblemCode.URL_DOMAIN_NOT_ALLOWED
     assert problem.message == (
-        "The URL of sub-button 3 “我的信息” of button 2 leads to evil.example.com, which is not"
+        "The URL of sub-button 3 “预约办事” of button 2 leads to evil.example.com, which is not"
         " one of the account's allowed domains (weizheng.gov.cn)."
     )
 
