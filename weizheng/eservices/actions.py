@@ -30,14 +30,20 @@ from weizheng.wechat.models import OfficialAccount
 from .models import (
     Application,
     ApplicationEvent,
+    ApplicationField,
+    ApplicationFile,
+    ApplicationRating,
     ApplicationStatus,
     FieldKind,
+    FileType,
     GuideMaterial,
     GuidePublication,
     GuideQuestion,
     HandlingMode,
     Language,
     MaterialForm,
+    Prefill,
+    RatingScore,
     ServiceGuide,
 )
 
@@ -529,22 +535,34 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 # Steps that must say why (the citizen reads it).
 NEEDS_REASON = {ApplicationStatus.RETURNED, ApplicationStatus.REJECTED}
 # What the citizen's notification says of each new status (notification texts are Chinese,
-# as the other kinds' are).
+# as the other kinds' are): "您申请的“…”（受理编号 …）<words>。"
 STATUS_WORDS = {
     ApplicationStatus.SUBMITTED: "已提交，等待受理",
-    ApplicationStatus.ACCEPTED: "已受理",
+    ApplicationStatus.ACCEPTED: "已受理，正在办理",
     ApplicationStatus.UNDER_REVIEW: "正在审查",
-    ApplicationStatus.APPROVED: "已审批通过",
+    ApplicationStatus.APPROVED: "已审批通过，等待办结",
     ApplicationStatus.REJECTED: "未予批准，原因：{note}",
-    ApplicationStatus.COMPLETED: "已办结",
+    ApplicationStatus.COMPLETED: "已办结，欢迎打开办件页面对本次服务作出评价",
 }
+MAX_FORM_FIELDS = 40
+MAX_CHOICES = 50
+MAX_RATING_COMMENT = 300
+FIELD_KEY = r"^[a-z][a-z0-9_]{0,39}$"
+PHONE_NUMBER = r"^1[3-9]\d{9}$"
 
 
 def clean_answers(
-    *, guide: ServiceGuide, answers: dict[str, Any], complete: bool
+    *,
+    guide: ServiceGuide,
+    answers: dict[str, Any],
+    complete: bool,
+    attached: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, str]:
     """The answers to the guide's form, each checked by its kind; with `complete`, every
-    required field must be answered. AppError names the first bad field."""
+    required field must be answered (an upload field by a file among `attached`, the keys of
+    the files the application has or is about to get). AppError names the first bad field."""
+    import regex
+
     from weizheng.identity.idcard import InvalidIdNumber, check_id_number
 
     fields = {f.key: f for f in guide.form_fields.all()}
@@ -555,6 +573,14 @@ def clean_answers(
         )
     cleaned: dict[str, str] = {}
     for key, field in fields.items():
+        if field.kind == FieldKind.FILE:
+            if complete and field.is_required and key not in attached:
+                raise AppError(
+                    "file_missing",
+                    _("Attach “%(label)s”.") % {"label": field.label},
+                    field=key,
+                )
+            continue
         value = " ".join(str(answers.get(key) or "").split())
         if not value:
             if complete and field.is_required:
@@ -573,13 +599,15 @@ def clean_answers(
             )
         if field.kind == FieldKind.NUMBER:
             try:
-                Decimal(value)
-            except InvalidOperation as exc:
+                number = Decimal(value)
+            except InvalidOperation:
+                number = None
+            if number is None or not number.is_finite():
                 raise AppError(
                     "bad_number",
                     _("“%(label)s” must be a number.") % {"label": field.label},
                     field=key,
-                ) from exc
+                )
         elif field.kind == FieldKind.DATE:
             try:
                 date.fromisoformat(value)
@@ -605,19 +633,168 @@ def clean_answers(
                     % {"label": field.label},
                     field=key,
                 ) from exc
+        elif field.kind == FieldKind.PHONE:
+            value = value.replace(" ", "").replace("-", "")
+            if not regex.match(PHONE_NUMBER, value):
+                raise AppError(
+                    "bad_phone",
+                    _("“%(label)s” is an 11-digit mobile number.") % {"label": field.label},
+                    field=key,
+                )
         cleaned[key] = value
     return cleaned
 
 
-def _require_binding(*, account: OfficialAccount, openid: str) -> None:
+def _require_binding(*, account: OfficialAccount, openid: str) -> Any:
     from weizheng.identity.selectors import active_binding
 
-    if active_binding(account=account, openid=openid) is None:
+    binding = active_binding(account=account, openid=openid)
+    if binding is None:
         raise AppError(
             "binding_required",
             _("Bind your real name to this account before applying online."),
             status=403,
         )
+    return binding
+
+
+def _check_online(guide: ServiceGuide, account: OfficialAccount) -> None:
+    if (
+        guide.account_id != account.pk
+        or not guide.is_public
+        or guide.mode == HandlingMode.OFFLINE
+        or not guide.accepts_online
+    ):
+        raise AppError("not_online", _("This service cannot be applied for online."), status=404)
+
+
+def _with_prefill(
+    fields: list[ApplicationField], answers: dict[str, Any], binding: Any
+) -> dict[str, Any]:
+    """The citizen's answers with the binding's values in the fields filled from it (what the
+    citizen posted for those is ignored) and nothing for upload fields (files come apart)."""
+    merged = {
+        key: value
+        for key, value in answers.items()
+        if not any(f.key == key and (f.prefill or f.kind == FieldKind.FILE) for f in fields)
+    }
+    for field in fields:
+        if field.prefill:
+            merged[field.key] = getattr(binding, field.prefill, "") or ""
+    return merged
+
+
+def check_save_application(
+    *,
+    account: OfficialAccount,
+    guide: ServiceGuide,
+    openid: str,
+    answers: dict[str, Any],
+    files: dict[str, Any] | None = None,
+    application: Application | None = None,
+    submit: bool = False,
+) -> Application:
+    """Save the citizen's draft (or the correction of a returned application) with its uploads
+    and, with `submit`, submit it — all of it or nothing.
+
+    Every check (binding, the guide accepting online applications, ownership, the status, each
+    answer by its kind, each file by its content and size, and with `submit` every required
+    field) runs before anything is written. Files are written inside the transaction and
+    deleted again if it does not commit; a replaced file is deleted after the commit."""
+    from .uploads import check_upload, remove_private, write_private
+
+    binding = _require_binding(account=account, openid=openid)
+    if application is not None:
+        if application.openid != openid or application.account_id != account.pk:
+            raise AppError("not_found", _("No such application."), status=404)
+        guide = application.guide
+        if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
+            raise AppError(
+                "not_editable",
+                _("Only a draft or an application returned for correction can be changed."),
+                status=409,
+            )
+    _check_online(guide, account)
+    fields = list(guide.form_fields.all())
+    by_key = {f.key: f for f in fields}
+    pending = []
+    for key, upload in (files or {}).items():
+        field = by_key.get(key)
+        if field is None or field.kind != FieldKind.FILE:
+            raise AppError("bad_field", _("Unknown fields: %(names)s.") % {"names": key})
+        pending.append(check_upload(field=field, upload=upload))
+    attached = {p.field_key for p in pending}
+    if application is not None:
+        attached |= set(application.files.values_list("field_key", flat=True))
+    cleaned = clean_answers(
+        guide=guide,
+        answers=_with_prefill(fields, answers, binding),
+        complete=submit,
+        attached=attached,
+    )
+    written: list[str] = []
+    replaced: list[str] = []
+    try:
+        with transaction.atomic():
+            if application is None:
+                application = Application.objects.create(
+                    account=account,
+                    guide=guide,
+                    openid=openid,
+                    sealed_answers=Application.seal(cleaned),
+                )
+            else:
+                changed = Application.objects.filter(
+                    pk=application.pk,
+                    status=application.status,
+                ).update(sealed_answers=Application.seal(cleaned), updated_at=timezone.now())
+                if not changed:
+                    raise AppError(
+                        "application_state",
+                        _("This application has moved on meanwhile; reload the page."),
+                        status=409,
+                    )
+                application.refresh_from_db()
+            for upload in pending:
+                old = ApplicationFile.objects.filter(
+                    application=application, field_key=upload.field_key
+                ).first()
+                if old is not None:
+                    replaced.append(old.path)
+                    old.delete()
+                path = write_private(upload, application_id=application.pk)
+                written.append(path)
+                ApplicationFile.objects.create(
+                    application=application,
+                    field_key=upload.field_key,
+                    original_name=upload.original_name,
+                    file_type=upload.file_type,
+                    size=upload.size,
+                    sha256=upload.sha256,
+                    path=path,
+                )
+            do_audit(
+                action="eservices.application.save",
+                actor_label="citizen",
+                account=account,
+                target=application,
+                detail={
+                    "guide": guide.pk,
+                    "fields": sorted(cleaned),
+                    "files": [
+                        {"field": p.field_key, "type": p.file_type, "size": p.size} for p in pending
+                    ],
+                },
+            )
+            if submit:
+                application = _submit(application)
+            old_paths = list(replaced)
+            transaction.on_commit(lambda: [remove_private(path) for path in old_paths])
+    except BaseException:
+        for path in written:
+            remove_private(path)
+        raise
+    return application
 
 
 def check_save_draft(
@@ -627,42 +804,17 @@ def check_save_draft(
     openid: str,
     answers: dict[str, Any],
     application: Application | None = None,
+    files: dict[str, Any] | None = None,
 ) -> Application:
     """Create or change the citizen's draft (answers checked by kind, required ones not yet)."""
-    _require_binding(account=account, openid=openid)
-    if guide.account_id != account.pk or not guide.is_public or guide.mode == HandlingMode.OFFLINE:
-        raise AppError("not_online", _("This service cannot be applied for online."), status=404)
-    cleaned = clean_answers(guide=guide, answers=answers, complete=False)
-    with transaction.atomic():
-        if application is None:
-            application = Application.objects.create(
-                account=account,
-                guide=guide,
-                openid=openid,
-                sealed_answers=Application.seal(cleaned),
-            )
-        else:
-            if application.openid != openid or application.account_id != account.pk:
-                raise AppError("not_found", _("No such application."), status=404)
-            changed = Application.objects.filter(
-                pk=application.pk,
-                status__in=(ApplicationStatus.DRAFT, ApplicationStatus.RETURNED),
-            ).update(sealed_answers=Application.seal(cleaned), updated_at=timezone.now())
-            if not changed:
-                raise AppError(
-                    "not_editable",
-                    _("Only a draft or an application returned for correction can be changed."),
-                    status=409,
-                )
-            application.refresh_from_db()
-        do_audit(
-            action="eservices.application.save",
-            actor_label="citizen",
-            account=account,
-            target=application,
-            detail={"guide": guide.pk, "fields": sorted(cleaned)},
-        )
-    return application
+    return check_save_application(
+        account=account,
+        guide=guide,
+        openid=openid,
+        answers=answers,
+        files=files,
+        application=application,
+    )
 
 
 def _new_receipt_no(now: datetime) -> str:
@@ -677,14 +829,38 @@ def _due_for(application: Application, to: str, now: datetime) -> datetime | Non
     if to == ApplicationStatus.SUBMITTED:
         return add_workdays(start=now, n=ACCEPTANCE_WORKDAYS)
     if to == ApplicationStatus.ACCEPTED:
-        guide = application.guide
-        limit = guide.promised_days
-        if limit is None:
-            limit = guide.statutory_days
-        return add_workdays(start=now, n=DEFAULT_DECISION_WORKDAYS if limit is None else limit)
+        return add_workdays(start=now, n=decision_workdays(application.guide))
     if to in (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.APPROVED):
         return application.due_at  # the decision's clock keeps running until completion
     return None
+
+
+def decision_workdays(guide: ServiceGuide) -> int:
+    """The working days the department has to decide once it accepted: the promised limit,
+    else the statutory one, else 行政许可法's general 20."""
+    limit = guide.promised_days
+    if limit is None:
+        limit = guide.statutory_days
+    return DEFAULT_DECISION_WORKDAYS if limit is None else limit
+
+
+def application_link(application: Application) -> str:
+    """The absolute address of the citizen's page of the application ("" without
+    PUBLIC_BASE_URL: the notification then has no link)."""
+    from weizheng.search.links import public_base_url
+
+    base = public_base_url()
+    if not base:
+        return ""
+    return base + reverse(
+        "eservices:application",
+        kwargs={"account_slug": application.account.slug, "application_id": application.pk},
+    )
+
+
+def _sentence_part(text: str) -> str:
+    """A reason as it goes into a notification sentence: no final full stop of its own."""
+    return text.strip().rstrip("。.！!；;，, ")
 
 
 def _move_application(
@@ -751,6 +927,7 @@ def _move_application(
             },
         )
         service = application.guide.title
+        link = application_link(application)
         if to == ApplicationStatus.RETURNED:
             notify(
                 account=application.account,
@@ -759,7 +936,8 @@ def _move_application(
                 variables={
                     "service": service,
                     "receipt_no": application.receipt_no,
-                    "reason": note[:500],
+                    "reason": _sentence_part(note[:500]),
+                    "link": link,
                 },
                 dedupe_key=f"eservices.application:{application.pk}:event:{event.pk}",
             )
@@ -771,24 +949,17 @@ def _move_application(
                 variables={
                     "service": service,
                     "receipt_no": application.receipt_no,
-                    "status": STATUS_WORDS[to].format(note=note[:200]),
+                    "status": STATUS_WORDS[to].format(note=_sentence_part(note[:200])),
+                    "link": link,
                 },
                 dedupe_key=f"eservices.application:{application.pk}:event:{event.pk}",
             )
     return application
 
 
-def check_submit_application(*, application: Application, openid: str) -> Application:
-    """The citizen submits a draft (a receipt number is given) or resubmits a corrected one;
-    every required field must be answered."""
-    if application.openid != openid:
-        raise AppError("not_found", _("No such application."), status=404)
-    _require_binding(account=application.account, openid=openid)
-    if (application.status, ApplicationStatus.SUBMITTED) not in TRANSITIONS:
-        raise AppError(
-            "application_state", _("This application has already been submitted."), status=409
-        )
-    clean_answers(guide=application.guide, answers=application.answers, complete=True)
+def _submit(application: Application) -> Application:
+    """Move a checked draft or corrected application to submitted (a receipt number the first
+    time). Runs inside the caller's transaction or its own."""
     extra: dict[str, Any] = {}
     if not application.receipt_no:
         for _attempt in range(5):
@@ -811,15 +982,41 @@ def check_submit_application(*, application: Application, openid: str) -> Applic
         raise AppError("busy", _("Please try again in a moment."), status=503) from exc
 
 
+def check_submit_application(*, application: Application, openid: str) -> Application:
+    """The citizen submits a draft (a receipt number is given) or resubmits a corrected one;
+    every required field must be answered and every required file attached."""
+    if application.openid != openid:
+        raise AppError("not_found", _("No such application."), status=404)
+    _require_binding(account=application.account, openid=openid)
+    if (application.status, ApplicationStatus.SUBMITTED) not in TRANSITIONS:
+        raise AppError(
+            "application_state", _("This application has already been submitted."), status=409
+        )
+    clean_answers(
+        guide=application.guide,
+        answers=application.answers,
+        complete=True,
+        attached=set(application.files.values_list("field_key", flat=True)),
+    )
+    return _submit(application)
+
+
 def check_transition(
-    *, application: Application, to: str, actor: Any, note: str = ""
+    *, application: Application, to: str, actor: Any, note: str = "", seen_status: str = ""
 ) -> Application:
     """A department's step on an application (accept, return for correction, review, approve,
-    reject, complete), refused unless the state machine allows it from the current status."""
+    reject, complete), refused unless the state machine allows it from the current status.
+    `seen_status`, the status the clerk's page showed, makes a step from a stale page a 409."""
     _require(actor, "cases.handle", application.account)
     if actor is None:
         raise AppError("forbidden", _("A staff member takes this step."), status=403)
     note = " ".join((note or "").split())
+    if seen_status and seen_status != application.status:
+        raise AppError(
+            "application_state",
+            _("This application has moved on meanwhile; reload the page."),
+            status=409,
+        )
     if TRANSITIONS.get((application.status, to)) != STAFF:
         raise AppError(
             "application_state",
@@ -833,3 +1030,284 @@ def check_transition(
     if to in NEEDS_REASON and not note:
         raise AppError("reason_missing", _("Tell the applicant why."), field="note")
     return _move_application(application, to=to, actor=actor, actor_label="", note=note)
+
+
+# --- 好差评 -------------------------------------------------------------------------------------
+def check_rate_application(
+    *, application: Application, openid: str, score: Any, comment: str = ""
+) -> ApplicationRating:
+    """The applicant rates a completed application, once (a database constraint)."""
+    if application.openid != openid:
+        raise AppError("not_found", _("No such application."), status=404)
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if score not in RatingScore.values:
+        raise AppError("bad_score", _("Choose one of the five ratings."), field="score")
+    comment = " ".join((comment or "").split())
+    if len(comment) > MAX_RATING_COMMENT:
+        raise AppError(
+            "comment_too_long",
+            _("The comment is limited to %(n)d characters.") % {"n": MAX_RATING_COMMENT},
+            field="comment",
+        )
+    if application.status != ApplicationStatus.COMPLETED:
+        raise AppError(
+            "not_completed", _("An application can be rated once it is completed."), status=409
+        )
+    try:
+        with transaction.atomic():
+            rating = ApplicationRating.objects.create(
+                application=application, openid=openid, score=score, comment=comment
+            )
+            do_audit(
+                action="eservices.application.rated",
+                actor_label="citizen",
+                account=application.account,
+                target=application,
+                detail={"receipt_no": application.receipt_no, "score": score},
+            )
+    except IntegrityError as exc:
+        raise AppError(
+            "already_rated", _("You have already rated this application."), status=409
+        ) from exc
+    return rating
+
+
+# --- audit of reads -------------------------------------------------------------------------------
+def do_audit_application_read(
+    *,
+    application: Application,
+    actor: Any = None,
+    what: str = "view",
+    file: ApplicationFile | None = None,
+    ip_address: str | None = None,
+) -> None:
+    """An audit row for a look at an application's personal data: a clerk's detail page
+    (`view`) or a download of an attached file (`file`), by a clerk or the citizen (actor None)."""
+    detail: dict[str, Any] = {"receipt_no": application.receipt_no}
+    if file is not None:
+        detail.update(file=file.pk, field=file.field_key)
+    do_audit(
+        action=f"eservices.application.{what}",
+        actor=actor,
+        actor_label="" if actor is not None else "citizen",
+        account=application.account,
+        target=application,
+        detail=detail,
+        ip_address=ip_address,
+    )
+
+
+# --- the form designer ------------------------------------------------------------------------
+def clean_form_fields(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of an application form as the designer sent them, in order; AppError naming the
+    row (and field) otherwise."""
+    import regex
+
+    from .uploads import HARD_MAX_KB
+
+    if len(rows) > MAX_FORM_FIELDS:
+        raise AppError("too_many", _("A form has at most %(n)d fields.") % {"n": MAX_FORM_FIELDS})
+    cleaned: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    prefilled: set[str] = set()
+    for number, row in enumerate(rows, start=1):
+        key = str(row.get("key") or "").strip().lower()
+        label = " ".join(str(row.get("label") or "").split())
+        kind = str(row.get("kind") or "")
+        where = {"row": number}
+        if not label:
+            raise AppError(
+                "label_missing",
+                _("Field %(n)d needs a label.") % {"n": number},
+                field="label",
+                **where,
+            )
+        if len(label) > 100:
+            raise AppError(
+                "label_too_long",
+                _("Field %(n)d: the label is limited to 100 characters.") % {"n": number},
+                field="label",
+                **where,
+            )
+        if not regex.match(FIELD_KEY, key):
+            raise AppError(
+                "bad_key",
+                _(
+                    "Field %(n)d: the key is lowercase letters, digits and _, starting with a "
+                    "letter (at most 40), e.g. id_number."
+                )
+                % {"n": number},
+                field="key",
+                **where,
+            )
+        if key in seen:
+            raise AppError(
+                "duplicate_key",
+                _("Field %(n)d: the key %(key)s is used twice.") % {"n": number, "key": key},
+                field="key",
+                **where,
+            )
+        seen.add(key)
+        if kind not in FieldKind.values:
+            raise AppError(
+                "bad_kind", _("Field %(n)d: choose a kind.") % {"n": number}, field="kind", **where
+            )
+        help_text = " ".join(str(row.get("help_text") or "").split())
+        if len(help_text) > 200:
+            raise AppError(
+                "help_too_long",
+                _("Field %(n)d: the help text is limited to 200 characters.") % {"n": number},
+                field="help_text",
+                **where,
+            )
+        choices: list[str] = []
+        raw_choices = row.get("choices") or []
+        if isinstance(raw_choices, str):
+            raw_choices = raw_choices.splitlines()
+        for choice in raw_choices:
+            choice = " ".join(str(choice).split())
+            if choice and choice not in choices:
+                choices.append(choice)
+        if kind == FieldKind.SELECT:
+            if len(choices) < 2:
+                raise AppError(
+                    "choices_missing",
+                    _("Field %(n)d: a choice from a list needs at least two options, one per line.")
+                    % {"n": number},
+                    field="choices",
+                    **where,
+                )
+            if len(choices) > MAX_CHOICES or any(len(c) > 100 for c in choices):
+                raise AppError(
+                    "too_many_choices",
+                    _("Field %(n)d: at most %(max)d options of up to 100 characters.")
+                    % {"n": number, "max": MAX_CHOICES},
+                    field="choices",
+                    **where,
+                )
+        else:
+            choices = []
+        prefill = str(row.get("prefill") or "")
+        if prefill not in Prefill.values:
+            raise AppError(
+                "bad_prefill",
+                _("Field %(n)d: choose where the value comes from.") % {"n": number},
+                field="prefill",
+                **where,
+            )
+        fitting = {
+            Prefill.NAME: (FieldKind.TEXT,),
+            Prefill.ID_NUMBER: (FieldKind.ID_NUMBER,),
+            Prefill.PHONE: (FieldKind.PHONE, FieldKind.TEXT),
+        }
+        if prefill and kind not in fitting[Prefill(prefill)]:
+            raise AppError(
+                "prefill_kind",
+                _("Field %(n)d: “%(prefill)s” fits a field of kind %(kinds)s.")
+                % {
+                    "n": number,
+                    "prefill": Prefill(prefill).label,
+                    "kinds": " / ".join(str(FieldKind(k).label) for k in fitting[Prefill(prefill)]),
+                },
+                field="prefill",
+                **where,
+            )
+        if prefill and prefill in prefilled:
+            raise AppError(
+                "prefill_twice",
+                _("Field %(n)d: another field is already filled with this value.") % {"n": number},
+                field="prefill",
+                **where,
+            )
+        if prefill:
+            prefilled.add(prefill)
+        file_types: list[str] = []
+        max_size_kb = None
+        if kind == FieldKind.FILE:
+            file_types = [t for t in FileType.values if t in (row.get("file_types") or [])]
+            if not file_types:
+                raise AppError(
+                    "file_types_missing",
+                    _("Field %(n)d: tick the file types it accepts.") % {"n": number},
+                    field="file_types",
+                    **where,
+                )
+            max_size_kb = row.get("max_size_kb")
+            if (
+                not isinstance(max_size_kb, int)
+                or isinstance(max_size_kb, bool)
+                or not 1 <= max_size_kb <= HARD_MAX_KB
+            ):
+                raise AppError(
+                    "bad_max_size",
+                    _("Field %(n)d: the largest file is from 1 to %(max)d KB.")
+                    % {"n": number, "max": HARD_MAX_KB},
+                    field="max_size_kb",
+                    **where,
+                )
+        cleaned.append(
+            {
+                "key": key,
+                "label": label,
+                "kind": kind,
+                "is_required": bool(row.get("is_required", True)),
+                "choices": choices,
+                "help_text": help_text,
+                "prefill": prefill,
+                "file_types": file_types,
+                "max_size_kb": max_size_kb,
+            }
+        )
+    return cleaned
+
+
+def check_save_form(
+    *,
+    guide: ServiceGuide,
+    actor: Any,
+    fields: list[dict[str, Any]],
+    accepts_online: bool,
+) -> ServiceGuide:
+    """Replace a guide's application form (the fields in the order given) and switch online
+    application on or off. Applications keep their answers by key: a removed field's answers
+    stay on the applications already made."""
+    _require(actor, "eservices.manage", guide.account)
+    cleaned = clean_form_fields(fields)
+    if accepts_online:
+        if guide.mode == HandlingMode.OFFLINE:
+            raise AppError(
+                "offline_guide",
+                _(
+                    "The guide says the service is handled at the service hall only; change its "
+                    "handling mode first."
+                ),
+                field="accepts_online",
+            )
+        if not cleaned:
+            raise AppError(
+                "empty_form",
+                _("Add at least one field before enabling online application."),
+                field="accepts_online",
+            )
+    with transaction.atomic():
+        guide.form_fields.all().delete()
+        ApplicationField.objects.bulk_create(
+            ApplicationField(guide=guide, position=n, **row) for n, row in enumerate(cleaned)
+        )
+        ServiceGuide.objects.filter(pk=guide.pk).update(accepts_online=accepts_online)
+        guide.accepts_online = accepts_online
+        do_audit(
+            action="eservices.form.update",
+            actor=actor,
+            account=guide.account,
+            target=guide,
+            detail={
+                "title": guide.title,
+                "fields": [row["key"] for row in cleaned],
+                "accepts_online": accepts_online,
+            },
+        )
+    return guide

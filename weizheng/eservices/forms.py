@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from weizheng.core.errors import AppError
 
-from .models import HandlingMode, Language, MaterialForm
+from .models import (
+    ApplicationStatus,
+    FieldKind,
+    FileType,
+    HandlingMode,
+    Language,
+    MaterialForm,
+    Prefill,
+)
 
 
 class GuideForm(forms.Form):
@@ -111,3 +119,71 @@ def rows_of(formset: Any) -> list[dict[str, Any]]:
             continue
         rows.append({k: v for k, v in data.items() if k != "DELETE"})
     return rows
+
+
+# --- the application form designer -----------------------------------------------------------
+class FieldRowForm(forms.Form):
+    """One question of a service's online application form."""
+
+    label = forms.CharField(label=_("Label"), max_length=100)
+    key = forms.CharField(
+        label=_("Key"),
+        max_length=40,
+        help_text=_("Lowercase letters, digits and _; answers are kept under it."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=FieldKind.choices)
+    is_required = forms.BooleanField(label=_("Required"), required=False, initial=True)
+    prefill = forms.ChoiceField(
+        label=_("Value"), choices=Prefill.choices, required=False, initial=""
+    )
+    choices = forms.CharField(
+        label=_("Options"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For a choice from a list: one option per line."),
+    )
+    file_types = forms.MultipleChoiceField(
+        label=_("File types"),
+        choices=FileType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    max_size_kb = forms.IntegerField(
+        label=_("Largest file (KB)"), required=False, min_value=1, max_value=20 * 1024
+    )
+    help_text = forms.CharField(label=_("Help text"), max_length=200, required=False)
+
+
+FieldFormSet = forms.formset_factory(
+    FieldRowForm, extra=2, can_delete=True, can_order=True, max_num=40, validate_max=True
+)
+
+
+def field_rows(formset: Any) -> list[dict[str, Any]]:
+    """The filled, not deleted rows in the order given by their Order numbers (rows without a
+    number keep their place after the numbered ones), without the formset's own keys."""
+    rows = []
+    for index, form in enumerate(formset.forms):
+        data = getattr(form, "cleaned_data", None)
+        if not data or data.get("DELETE"):
+            continue
+        order = data.get("ORDER")
+        row = {k: v for k, v in data.items() if k not in ("DELETE", "ORDER")}
+        rows.append(((order is None, order or 0, index), row))
+    return [row for _sort, row in sorted(rows, key=lambda item: item[0])]
+
+
+class OnlineSwitchForm(forms.Form):
+    accepts_online = forms.BooleanField(
+        label=_("Citizens can apply online"),
+        required=False,
+        help_text=_("Shows “Apply online” on the published guide (handling mode online or both)."),
+    )
+
+
+class StepForm(forms.Form):
+    """A department's step on an application, with the status the page showed."""
+
+    to = forms.ChoiceField(choices=ApplicationStatus.choices)
+    seen = forms.ChoiceField(choices=ApplicationStatus.choices)
+    note = forms.CharField(max_length=500, required=False)

@@ -74,6 +74,9 @@ class ServiceGuide(Reviewable):
     mode = models.CharField(
         _("handling mode"), max_length=8, choices=HandlingMode.choices, default=HandlingMode.BOTH
     )
+    # Set in the form designer (eservices.manage), not part of the guide's 三审: citizens see
+    # "apply online" on a published guide with this set, an online handling mode and a form.
+    accepts_online = models.BooleanField(_("online application enabled"), default=False)
 
     publication = models.CharField(
         _("publication"),
@@ -205,7 +208,26 @@ class FieldKind(models.TextChoices):
     DATE = "date", _("Date")
     SELECT = "select", _("Choice from a list")
     ID_NUMBER = "id_number", _("Resident ID number")
+    PHONE = "phone", _("Mobile phone number")
     ADDRESS = "address", _("Address")
+    FILE = "file", _("File upload")
+
+
+class Prefill(models.TextChoices):
+    """A value taken from the applicant's real-name binding: shown masked, never typed."""
+
+    NONE = "", _("Typed by the applicant")
+    NAME = "name", _("Name from the real-name binding")
+    ID_NUMBER = "id_number", _("ID number from the real-name binding")
+    PHONE = "phone", _("Mobile number from the real-name binding")
+
+
+class FileType(models.TextChoices):
+    """File types an upload field may accept, recognised by their first bytes."""
+
+    PDF = "pdf", "PDF"
+    JPEG = "jpeg", "JPEG"
+    PNG = "png", "PNG"
 
 
 class ApplicationField(models.Model):
@@ -220,6 +242,12 @@ class ApplicationField(models.Model):
     # The options of a select field.
     choices = models.JSONField(_("choices"), default=list, blank=True)
     help_text = models.CharField(_("help text"), max_length=200, blank=True)
+    prefill = models.CharField(
+        _("filled from the binding"), max_length=10, choices=Prefill.choices, blank=True
+    )
+    # Upload fields: the accepted types (FileType values) and the largest file in KB.
+    file_types = models.JSONField(_("accepted file types"), default=list, blank=True)
+    max_size_kb = models.PositiveIntegerField(_("largest file (KB)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("application form field")
@@ -231,6 +259,18 @@ class ApplicationField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == FieldKind.FILE
+
+    @property
+    def is_masked(self) -> bool:
+        """Shown masked on every screen: ID and phone numbers, whoever looks."""
+        return self.kind in (FieldKind.ID_NUMBER, FieldKind.PHONE) or self.prefill in (
+            Prefill.ID_NUMBER,
+            Prefill.PHONE,
+        )
 
 
 class ApplicationStatus(models.TextChoices):
@@ -328,3 +368,70 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.from_status} → {self.to_status}"
+
+
+class ApplicationFile(models.Model):
+    """The file a citizen attached to one upload field of an application (one per field).
+
+    Stored under MEDIA_ROOT/private/, which no URL serves: the citizen's and the department's
+    file views check access and audit every download. The type is the one its first bytes show
+    (never the name's extension)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="files")
+    field_key = models.SlugField(max_length=40)
+    original_name = models.CharField(_("file name"), max_length=120)
+    file_type = models.CharField(_("type"), max_length=8, choices=FileType.choices)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    # Relative to MEDIA_ROOT.
+    path = models.CharField(max_length=200, unique=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attached file")
+        verbose_name_plural = _("attached files")
+        ordering = ["field_key", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "field_key"], name="eservices_file_one_per_field"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def content_type(self) -> str:
+        return {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}[self.file_type]
+
+
+class RatingScore(models.IntegerChoices):
+    """好差评: the five grades of the national government-service rating."""
+
+    VERY_SATISFIED = 5, _("Very satisfied")
+    SATISFIED = 4, _("Satisfied")
+    FAIRLY_SATISFIED = 3, _("Fairly satisfied")
+    DISSATISFIED = 2, _("Dissatisfied")
+    VERY_DISSATISFIED = 1, _("Very dissatisfied")
+
+
+class ApplicationRating(models.Model):
+    """The applicant's rating of a completed application: one per case, a database constraint."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="rating")
+    openid = models.CharField(_("OpenID"), max_length=64)
+    score = models.PositiveSmallIntegerField(_("rating"), choices=RatingScore.choices)
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("rated"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="eservices_rating_score_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.score}"

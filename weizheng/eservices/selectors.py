@@ -261,3 +261,162 @@ def access_application(*, account: OfficialAccount, application_id: Any) -> Any:
     if application is None:
         raise Http404("No such application.")
     return application
+
+
+OPEN_STATUSES = ("submitted", "accepted", "under_review", "approved")
+
+
+def office_applications(
+    *, account: OfficialAccount, status: str = "", guide_id: Any = None
+) -> QuerySet[Any]:
+    """The department's list: by default the applications waiting for it (soonest deadline
+    first); `status` one status ("all": every submitted application, newest first)."""
+    from .models import Application, ApplicationStatus
+
+    applications = (
+        Application.objects.filter(account=account)
+        .exclude(status=ApplicationStatus.DRAFT)
+        .select_related("guide", "rating")
+    )
+    if str(guide_id or "").isdigit():
+        applications = applications.filter(guide_id=int(guide_id))
+    if status == "all":
+        return applications.order_by("-submitted_at", "-pk")
+    if status in ApplicationStatus.values and status != ApplicationStatus.DRAFT:
+        return applications.filter(status=status).order_by("due_at", "-submitted_at", "pk")
+    return applications.filter(status__in=OPEN_STATUSES).order_by("due_at", "submitted_at", "pk")
+
+
+def guides_with_forms(*, account: OfficialAccount) -> QuerySet[ServiceGuide]:
+    """The account's guides with their form's size and online switch, for the designer's list."""
+    from django.db.models import Count
+
+    return (
+        ServiceGuide.objects.filter(account=account)
+        .annotate(field_count=Count("form_fields"))
+        .order_by("category", "title", "pk")
+    )
+
+
+def citizen_application(*, account: OfficialAccount, openid: str, application_id: Any) -> Any:
+    """The citizen's own application (a draft too), or 404 — the same 404 for another
+    citizen's application as for one that does not exist."""
+    from .models import Application
+
+    if not openid or not str(application_id).isdigit():
+        raise Http404("No such application.")
+    application = (
+        Application.objects.filter(account=account, openid=openid, pk=application_id)
+        .select_related("guide", "account")
+        .first()
+    )
+    if application is None:
+        raise Http404("No such application.")
+    return application
+
+
+def citizen_applications(*, account: OfficialAccount, openid: str) -> list[Any]:
+    """All the citizen's applications on this account, drafts included, newest first."""
+    from .models import Application
+
+    if not openid:
+        return []
+    return list(
+        Application.objects.filter(account=account, openid=openid)
+        .select_related("guide")
+        .order_by("-updated_at", "-pk")[:200]
+    )
+
+
+def draft_for(*, account: OfficialAccount, openid: str, guide: ServiceGuide) -> Any:
+    """The citizen's latest draft for this service, to continue rather than start again."""
+    from .models import Application, ApplicationStatus
+
+    return (
+        Application.objects.filter(
+            account=account, openid=openid, guide=guide, status=ApplicationStatus.DRAFT
+        )
+        .order_by("-updated_at", "-pk")
+        .first()
+    )
+
+
+def online_guide(*, account: OfficialAccount, guide_id: Any) -> ServiceGuide:
+    """A published guide open to online application, or 404."""
+    from .models import HandlingMode
+
+    if not str(guide_id).isdigit():
+        raise Http404("No such guide.")
+    guide = (
+        published_guides(account=account)
+        .filter(pk=guide_id, accepts_online=True)
+        .exclude(mode=HandlingMode.OFFLINE)
+        .first()
+    )
+    if guide is None:
+        raise Http404("No such guide.")
+    return guide
+
+
+def application_file(*, application: Any, file_id: Any) -> Any:
+    """A file attached to this application, or 404."""
+    if not str(file_id).isdigit():
+        raise Http404("No such file.")
+    found = application.files.filter(pk=file_id).first()
+    if found is None:
+        raise Http404("No such file.")
+    return found
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One answer as a page shows it: masked where it is an ID or phone number."""
+
+    key: str
+    label: str
+    value: str
+    file: Any = None
+    is_removed: bool = False
+
+
+def answer_rows(application: Any) -> list[AnswerRow]:
+    """The application's answers in the form's order, ID and phone numbers masked, files by
+    name; answers to fields removed from the form since come last."""
+    from weizheng.core.masking import mask_id_number, mask_phone
+
+    from .models import FieldKind, Prefill
+
+    answers = application.answers
+    files = {f.field_key: f for f in application.files.all()}
+    rows = []
+    seen = set()
+    for field in application.guide.form_fields.all():
+        seen.add(field.key)
+        value = answers.get(field.key, "")
+        if field.kind == FieldKind.ID_NUMBER or field.prefill == Prefill.ID_NUMBER:
+            value = mask_id_number(value)
+        elif field.kind == FieldKind.PHONE or field.prefill == Prefill.PHONE:
+            value = mask_phone(value)
+        rows.append(AnswerRow(field.key, field.label, value, files.get(field.key)))
+    for key, value in answers.items():
+        if key not in seen:
+            rows.append(AnswerRow(key, key, value, is_removed=True))
+    for key, found in files.items():
+        if key not in seen:
+            rows.append(AnswerRow(key, key, "", found, is_removed=True))
+    return rows
+
+
+def promised_by(application: Any) -> Any:
+    """The latest day the decision is due if the department takes all its time: the end of the
+    acceptance window plus the decision limit (once accepted, `due_at` itself)."""
+    from weizheng.core.workdays import add_workdays
+
+    from .actions import decision_workdays
+    from .models import ApplicationStatus
+
+    if application.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.UNDER_REVIEW):
+        return application.due_at
+    if application.status == ApplicationStatus.SUBMITTED and application.due_at:
+        return add_workdays(start=application.due_at, n=decision_workdays(application.guide))
+    return None

@@ -19,3 +19,20 @@ urlpatterns = [
     path("guides/<int:guide_id>/delete/", views.guide_delete, name="guide-delete"),
     path("guides/<int:guide_id>/translate/", views.guide_translate, name="guide-translate"),
 ]
+
+urlpatterns += [
+    path("applications/", views.applications, name="applications"),
+    path("applications/<int:application_id>/", views.application_detail, name="application"),
+    path(
+        "applications/<int:application_id>/step/",
+        views.application_step,
+        name="application-step",
+    ),
+    path(
+        "applications/<int:application_id>/files/<int:file_id>/",
+        views.application_file,
+        name="application-file",
+    ),
+    path("forms/", views.forms_list, name="forms"),
+    path("guides/<int:guide_id>/form/", views.form_designer, name="form"),
+]

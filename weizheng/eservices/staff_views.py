@@ -15,20 +15,49 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from weizheng.core.errors import AppError
+from weizheng.core.http import client_ip
 from weizheng.core.models import AuditLog
 from weizheng.core.review import ReviewStatus
 from weizheng.staff.decorators import account_page
 from weizheng.staff.selectors import permissions_on
 from weizheng.wechat.models import OfficialAccount
 
-from . import actions
-from .forms import GuideForm, MaterialFormSet, QuestionFormSet, rows_of
-from .models import GuidePublication, Language, ServiceGuide
-from .selectors import access_guide, categories_of, guides_of, review_queue, versions_of
+from . import actions, selectors
+from .forms import (
+    FieldFormSet,
+    GuideForm,
+    MaterialFormSet,
+    OnlineSwitchForm,
+    QuestionFormSet,
+    StepForm,
+    field_rows,
+    rows_of,
+)
+from .models import (
+    ApplicationRating,
+    ApplicationStatus,
+    GuidePublication,
+    Language,
+    ServiceGuide,
+)
+from .selectors import (
+    access_application,
+    access_guide,
+    answer_rows,
+    categories_of,
+    clock_of,
+    guides_of,
+    guides_with_forms,
+    office_applications,
+    review_queue,
+    versions_of,
+)
 
 GUIDE_PERMISSIONS = ("guides.edit", "guides.review", "guides.approve")
 
@@ -229,6 +258,7 @@ def _detail(
             and guide.publication == GuidePublication.PUBLISHED,
             "can_reopen": "guides.edit" in held and guide.publication == GuidePublication.RETRACTED,
             "can_translate": "guides.edit" in held,
+            "can_design_form": "eservices.manage" in held,
             "is_own": guide.author_id == user_id,
             "public_url": (
                 reverse(
@@ -371,3 +401,260 @@ def guide_translate(request: HttpRequest, account: OfficialAccount, guide_id: in
             kwargs={"account_id": account.pk, "guide_id": translation.pk},
         )
     )
+
+
+# --- online applications: the department's queue ---------------------------------------------
+STEP_LABELS = {
+    ApplicationStatus.ACCEPTED: _lazy("Accept"),
+    ApplicationStatus.RETURNED: _lazy("Return for correction"),
+    ApplicationStatus.UNDER_REVIEW: _lazy("Start the review"),
+    ApplicationStatus.APPROVED: _lazy("Approve"),
+    ApplicationStatus.REJECTED: _lazy("Reject"),
+    ApplicationStatus.COMPLETED: _lazy("Complete"),
+}
+
+
+def _application_url(application: Any) -> str:
+    return reverse(
+        "office-eservices:application",
+        kwargs={"account_id": application.account_id, "application_id": application.pk},
+    )
+
+
+@account_page("account.view")
+def applications(request: HttpRequest, account: OfficialAccount) -> HttpResponse:
+    """The department's queue: waiting applications by deadline with their working-day clock,
+    filtered by status and service. Needs cases.handle (form designers go to their list)."""
+    held = permissions_on(request.user, account)
+    if "cases.handle" not in held:
+        if "eservices.manage" in held:
+            return redirect(reverse("office-eservices:forms", kwargs={"account_id": account.pk}))
+        raise PermissionDenied("Handling applications needs the cases.handle permission.")
+    status = request.GET.get("status", "")
+    guide_id = request.GET.get("guide", "")
+    listed = office_applications(account=account, status=status, guide_id=guide_id)
+    page = Paginator(listed, 30).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(application, clock_of(application, now=now)) for application in page]
+    return render(
+        request,
+        "eservices/office/applications.html",
+        {
+            "account": account,
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "guide_id": guide_id,
+            "statuses": [c for c in ApplicationStatus.choices if c[0] != ApplicationStatus.DRAFT],
+            "guides": ServiceGuide.objects.filter(account=account, applications__isnull=False)
+            .distinct()
+            .order_by("title"),
+            "can_design": "eservices.manage" in held,
+        },
+    )
+
+
+def _application_detail(
+    request: HttpRequest,
+    account: OfficialAccount,
+    application: Any,
+    *,
+    status: int = 200,
+    error: str = "",
+) -> HttpResponse:
+    actions.do_audit_application_read(
+        application=application, actor=request.user, ip_address=client_ip(request)
+    )
+    if error:
+        messages.error(request, error)
+    steps = [
+        (to, STEP_LABELS[to], to in actions.NEEDS_REASON)
+        for (frm, to), who in actions.TRANSITIONS.items()
+        if frm == application.status and who == actions.STAFF
+    ]
+    return render(
+        request,
+        "eservices/office/application.html",
+        {
+            "account": account,
+            "application": application,
+            "rows": answer_rows(application),
+            "events": list(application.events.select_related("actor")),
+            "clock": clock_of(application),
+            "rating": ApplicationRating.objects.filter(application=application).first(),
+            "steps": steps,
+        },
+        status=status,
+    )
+
+
+@account_page("cases.handle")
+def application_detail(
+    request: HttpRequest, account: OfficialAccount, application_id: int
+) -> HttpResponse:
+    """One application: answers (ID and phone numbers masked), files, history, the steps the
+    state machine allows now. Every view is audited."""
+    return _application_detail(
+        request, account, access_application(account=account, application_id=application_id)
+    )
+
+
+@require_POST
+@account_page("cases.handle")
+def application_step(
+    request: HttpRequest, account: OfficialAccount, application_id: int
+) -> HttpResponse:
+    """Accept / return / review / approve / reject / complete: one POST, one action. A page
+    that showed another status than the current one gets 409."""
+    application = access_application(account=account, application_id=application_id)
+    form = StepForm(request.POST)
+    if not form.is_valid():
+        return _application_detail(
+            request, account, application, status=400, error=_("Choose a step.")
+        )
+    try:
+        actions.check_transition(
+            application=application,
+            to=form.cleaned_data["to"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            seen_status=form.cleaned_data["seen"],
+        )
+    except AppError as refused:
+        application.refresh_from_db()
+        return _application_detail(
+            request, account, application, status=refused.status, error=refused.message
+        )
+    application.refresh_from_db()
+    messages.success(
+        request,
+        _("%(number)s is now “%(status)s”; the applicant is notified.")
+        % {"number": application.receipt_no, "status": application.get_status_display()},
+    )
+    return redirect(_application_url(application))
+
+
+@account_page("cases.handle")
+def application_file(
+    request: HttpRequest, account: OfficialAccount, application_id: int, file_id: int
+) -> HttpResponse:
+    """A file attached to an application of this account, audited."""
+    from .views import private_file_response
+
+    application = access_application(account=account, application_id=application_id)
+    attached = selectors.application_file(application=application, file_id=file_id)
+    actions.do_audit_application_read(
+        application=application,
+        actor=request.user,
+        what="file",
+        file=attached,
+        ip_address=client_ip(request),
+    )
+    return private_file_response(attached)
+
+
+# --- the application form designer -------------------------------------------------------------
+@account_page("eservices.manage")
+def forms_list(request: HttpRequest, account: OfficialAccount) -> HttpResponse:
+    """The account's guides with their application form and whether citizens can apply online."""
+    return render(
+        request,
+        "eservices/office/forms.html",
+        {"account": account, "guides": guides_with_forms(account=account)},
+    )
+
+
+def _field_initial(guide: ServiceGuide) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": f.label,
+            "key": f.key,
+            "kind": f.kind,
+            "is_required": f.is_required,
+            "prefill": f.prefill,
+            "choices": "\n".join(f.choices),
+            "file_types": f.file_types,
+            "max_size_kb": f.max_size_kb,
+            "help_text": f.help_text,
+            "ORDER": n + 1,
+        }
+        for n, f in enumerate(guide.form_fields.all())
+    ]
+
+
+@account_page("eservices.manage")
+def form_designer(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
+    """Design a guide's online application form and switch online application on or off."""
+    guide = access_guide(account=account, guide_id=guide_id)
+    status = 200
+    if request.method == "POST":
+        switch = OnlineSwitchForm(request.POST)
+        fields = FieldFormSet(request.POST, prefix="fields")
+        if switch.is_valid() and fields.is_valid():
+            try:
+                actions.check_save_form(
+                    guide=guide,
+                    actor=request.user,
+                    fields=field_rows(fields),
+                    accepts_online=switch.cleaned_data["accepts_online"],
+                )
+            except AppError as refused:
+                status = refused.status
+                _place_refusal(refused, switch, fields)
+            else:
+                messages.success(request, _("The application form is saved."))
+                return redirect(
+                    reverse(
+                        "office-eservices:form",
+                        kwargs={"account_id": account.pk, "guide_id": guide.pk},
+                    )
+                )
+        else:
+            status = 400
+    else:
+        switch = OnlineSwitchForm(initial={"accepts_online": guide.accepts_online})
+        fields = FieldFormSet(prefix="fields", initial=_field_initial(guide))
+    return render(
+        request,
+        "eservices/office/form_designer.html",
+        {
+            "account": account,
+            "guide": guide,
+            "switch": switch,
+            "fields": fields,
+            "public_url": reverse(
+                "eservices:guide", kwargs={"account_slug": account.slug, "guide_id": guide.pk}
+            )
+            if guide.is_public
+            else None,
+        },
+        status=status,
+    )
+
+
+def _place_refusal(refused: AppError, switch: Any, fields: Any) -> None:
+    """Put an action's refusal on the row and field it names (rows are counted among the filled
+    ones, in the saved order), else on the form."""
+    field = refused.extra.get("field")
+    if field == "accepts_online":
+        switch.add_error("accepts_online", refused.message)
+        return
+    number = refused.extra.get("row")
+    filled = [
+        form
+        for form in fields.forms
+        if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+    ]
+    ordered = sorted(
+        enumerate(filled),
+        key=lambda item: (
+            item[1].cleaned_data.get("ORDER") is None,
+            item[1].cleaned_data.get("ORDER") or 0,
+            item[0],
+        ),
+    )
+    if isinstance(number, int) and 1 <= number <= len(ordered):
+        form = ordered[number - 1][1]
+        form.add_error(field if field in form.fields else None, refused.message)
+    else:
+        switch.add_error(None, refused.message)

@@ -86,6 +86,8 @@ def service(world):
             is_required=required,
             choices=choices,
         )
+    guide.accepts_online = True
+    guide.save(update_fields=["accepts_online"])
     make_binding(account=world["police"], openid=CITIZEN)
     make_binding(account=world["police"], openid=OTHER, id_number="110105194912310037")
     return guide

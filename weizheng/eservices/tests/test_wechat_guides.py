@@ -91,11 +91,13 @@ def test_without_a_public_address_the_titles_are_plain_text(world, guides, setti
 
 def test_progress_by_receipt_number_for_the_applicant_only(world, guides):
     from weizheng.eservices.actions import check_save_draft, check_submit_application
-    from weizheng.eservices.models import ApplicationField, FieldKind
+    from weizheng.eservices.models import ApplicationField, FieldKind, ServiceGuide
     from weizheng.identity.testing import make_binding
 
     permit = guides["permit"]
     ApplicationField.objects.create(guide=permit, key="name", label="姓名", kind=FieldKind.TEXT)
+    ServiceGuide.objects.filter(pk=permit.pk).update(accepts_online=True)
+    permit.refresh_from_db()
     make_binding(account=world["police"], openid=CITIZEN)
     draft = check_save_draft(
         account=world["police"], guide=permit, openid=CITIZEN, answers={"name": "张三"}
