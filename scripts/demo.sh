@@ -27,6 +27,9 @@ pids+=($!)
 # Retries, paused lanes coming back and anything a lost task left: the notification dispatcher.
 "$PY" manage.py notifications_dispatch --loop >"$LOG_DIR"/notifications.log 2>&1 &
 pids+=($!)
+# Appointment reminders the day before, and no-shows of past days (docs/appointments.md).
+"$PY" manage.py appointments_remind --loop --interval 300 >"$LOG_DIR"/appointments.log 2>&1 &
+pids+=($!)
 
 for _ in $(seq 1 50); do
   curl -fs -o /dev/null "http://127.0.0.1:${PORT}/healthz" && break
