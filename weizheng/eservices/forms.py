@@ -131,7 +131,7 @@ class FieldRowForm(forms.Form):
         max_length=40,
         help_text=_("Lowercase letters, digits and _; answers are kept under it."),
     )
-    kind = forms.ChoiceField(label=_("Kind"), choices=FieldKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=FieldKind.choices, initial=FieldKind.TEXT)
     is_required = forms.BooleanField(label=_("Required"), required=False, initial=True)
     prefill = forms.ChoiceField(
         label=_("Value"), choices=Prefill.choices, required=False, initial=""

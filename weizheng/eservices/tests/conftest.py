@@ -106,3 +106,102 @@ def publish(guide, *, author, first, final):
 
 def office(account, path=""):
     return f"/office/accounts/{account.pk}/eservices/{path}"
+
+
+# --- online applications -----------------------------------------------------------------------
+CITIZEN = "oCITIZEN0000000000000000000001"
+OTHER = "oOTHER000000000000000000000002"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+GIF = b"GIF89a" + b"\x00" * 64
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Every test stores uploads in its own directory, so "no file left" can be checked."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def stored_files(media) -> list:
+    root = media / "private"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def as_citizen(client: Client, account, openid: str) -> Client:
+    """The session a finished WeChat sign-in leaves: this openid for this account."""
+    from weizheng.wechat.oauth import OPENIDS_KEY
+
+    session = client.session
+    session[OPENIDS_KEY] = {str(account.pk): openid}
+    session.save()
+    return client
+
+
+WATER_FORM = [
+    {"key": "name", "label": "申请人姓名", "kind": "text", "prefill": "name"},
+    {"key": "id_number", "label": "身份证号", "kind": "id_number", "prefill": "id_number"},
+    {"key": "phone", "label": "联系电话", "kind": "phone", "prefill": "phone"},
+    {"key": "address", "label": "用水地址", "kind": "address"},
+    {
+        "key": "use",
+        "label": "用水性质",
+        "kind": "select",
+        "choices": ["居民生活用水", "非居民用水"],
+    },
+    {"key": "area", "label": "建筑面积（平方米）", "kind": "number", "is_required": False},
+    {
+        "key": "certificate",
+        "label": "不动产权证书",
+        "kind": "file",
+        "file_types": ["pdf", "jpeg", "png"],
+        "max_size_kb": 1,
+    },
+]
+WATER_ANSWERS = {"address": "平安市滨江大道 16 号 3 栋 201", "use": "居民生活用水", "area": "89.5"}
+
+
+@pytest.fixture
+def online(world):
+    """The water account's 用水报装, published and open to online application with a form that
+    asks for the property certificate (a file of at most 1 KB); 张三 (CITIZEN) and 李四 (OTHER)
+    are bound on it."""
+    from weizheng.eservices.actions import check_save_form
+    from weizheng.identity.testing import make_binding
+    from weizheng.staff.models import Membership, Role
+
+    water = world["water"]
+    django_user_model = type(world["carol"])
+    for username, role in (("wendy", Role.EDITOR), ("rex", Role.REVIEWER), ("hugo", Role.HANDLER)):
+        world[username] = django_user_model.objects.create_user(
+            username, password=f"pw-{username}-123456", is_staff=True
+        )
+        Membership.objects.create(
+            user=world[username], department=world["carol"].memberships.get().department, role=role
+        )
+    guide = publish(
+        make_guide(
+            water,
+            world["wendy"],
+            title="用水报装",
+            code="PA-SW-0001",
+            category="用水报装",
+            department="平安水务集团客户服务中心",
+            promised_days=10,
+            statutory_days=20,
+        ),
+        author=world["wendy"],
+        first=world["rex"],
+        final=world["carol"],
+    )
+    check_save_form(guide=guide, actor=world["carol"], fields=WATER_FORM, accepts_online=True)
+    guide.refresh_from_db()
+    make_binding(account=water, openid=CITIZEN, phone="13800138000")
+    make_binding(
+        account=water,
+        openid=OTHER,
+        name="李四",
+        id_number="110105194912310037",
+        phone="13900139000",
+    )
+    return guide
