@@ -1,7 +1,14 @@
 """Demo service guides of the police and water accounts, written by their editors and taken
 through 三审 (one, 水费减免申请, waits for gov_reviewer's first review), plus the 2026 working-day
 calendar. The content is plausible, not official: fees, limits and addresses are the demo city's.
-Safe to run again: a guide whose code the account already has is left alone."""
+
+Online applications (网办): 机动车驾驶证补领 and 机动车检验标志核发 (police) and 用水报装 (water,
+with the property certificate as an upload) take applications online, and the bound personas
+(周明, 吴建国) have applications in several states — one returned for correction, one completed
+and waiting for its rating — so the clerks' queues are not empty.
+
+Safe to run again: a guide whose code the account already has is left alone, a form already
+designed is kept, a persona who already applied for a service does not apply again."""
 
 from __future__ import annotations
 
@@ -338,3 +345,244 @@ def load_demo() -> None:
                     continue
                 check_approve_guide(guide=guide, actor=first)
                 check_approve_guide(guide=guide, actor=final)
+    load_online_demo()
+
+
+# --- online applications (网办) ---------------------------------------------------------------
+# Who designs the forms and takes the department's steps (eservices.manage and cases.handle).
+HANDLERS = {"police": "police_admin", "water": "water_admin"}
+
+BINDING_FIELDS = [
+    {"key": "name", "label": "申请人姓名", "kind": "text", "prefill": "name"},
+    {"key": "id_number", "label": "公民身份号码", "kind": "id_number", "prefill": "id_number"},
+    {"key": "phone", "label": "联系电话", "kind": "phone", "prefill": "phone"},
+]
+FORMS: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("police", "PA-JJ-0101"): [
+        *BINDING_FIELDS,
+        {
+            "key": "licence_class",
+            "label": "准驾车型",
+            "kind": "select",
+            "choices": ["C1", "C2", "C3", "B1", "B2", "A1", "A2", "A3", "D", "E"],
+        },
+        {
+            "key": "record_no",
+            "label": "驾驶证档案编号",
+            "kind": "text",
+            "is_required": False,
+            "help_text": "见驾驶证副页，12 位数字；记不清可不填。",
+        },
+        {"key": "lost_on", "label": "遗失或损毁日期", "kind": "date"},
+        {
+            "key": "reason",
+            "label": "补领原因",
+            "kind": "select",
+            "choices": ["遗失", "被盗", "损毁无法辨认"],
+        },
+        {
+            "key": "delivery",
+            "label": "领取方式",
+            "kind": "select",
+            "choices": ["到车管所窗口领取", "邮政寄递（到付）"],
+        },
+        {
+            "key": "mail_address",
+            "label": "邮寄地址",
+            "kind": "address",
+            "is_required": False,
+            "help_text": "选择邮政寄递时填写，写明区、街道、门牌号。",
+        },
+        {
+            "key": "photo",
+            "label": "白底证件照",
+            "kind": "file",
+            "is_required": False,
+            "file_types": ["jpeg", "png"],
+            "max_size_kb": 2048,
+            "help_text": "近 6 个月内白底免冠彩色正面照片；不上传的，到窗口现场采集。",
+        },
+    ],
+    ("police", "PA-JJ-0205"): [
+        *BINDING_FIELDS,
+        {
+            "key": "plate",
+            "label": "号牌号码",
+            "kind": "text",
+            "help_text": "例如 粤B·12345",
+        },
+        {
+            "key": "vehicle_type",
+            "label": "车辆类型",
+            "kind": "select",
+            "choices": ["小型汽车（非营运）", "小型汽车（营运）", "摩托车", "其他"],
+        },
+        {"key": "registered_on", "label": "初次登记日期", "kind": "date"},
+        {
+            "key": "inspection_report",
+            "label": "安全技术检验合格证明",
+            "kind": "file",
+            "is_required": False,
+            "file_types": ["pdf", "jpeg", "png"],
+            "max_size_kb": 5120,
+            "help_text": "6 年内免检车辆无需上传。",
+        },
+    ],
+    ("water", "PA-SW-0001"): [
+        *BINDING_FIELDS,
+        {"key": "address", "label": "用水地址", "kind": "address"},
+        {
+            "key": "use",
+            "label": "用水性质",
+            "kind": "select",
+            "choices": [
+                "居民生活用水",
+                "非居民用水（商业）",
+                "非居民用水（工业）",
+                "建筑施工临时用水",
+            ],
+        },
+        {"key": "area", "label": "建筑面积（平方米）", "kind": "number"},
+        {"key": "wanted_on", "label": "希望通水日期", "kind": "date", "is_required": False},
+        {
+            "key": "certificate",
+            "label": "不动产权证书",
+            "kind": "file",
+            "file_types": ["pdf", "jpeg", "png"],
+            "max_size_kb": 10240,
+            "help_text": "不动产权证书或建设工程规划许可证的扫描件或清晰照片。",
+        },
+    ],
+}
+# A one-page PDF and a 1×1 white PNG standing in for the citizens' scans.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+DEMO_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c49444154789c63f8ffff3f0005fe02fe0def46b80000000049454e44ae426082"
+)
+# persona, account, guide code, answers, files, the department's steps (status, note).
+APPLICATIONS: list[dict[str, Any]] = [
+    {
+        "persona": "zhou-ming",
+        "account": "police",
+        "code": "PA-JJ-0101",
+        "answers": {
+            "licence_class": "C1",
+            "lost_on": "2026-05-02",
+            "reason": "遗失",
+            "delivery": "邮政寄递（到付）",
+            "mail_address": "平安市福田区华强北路 1002 号 8 栋 1203 室",
+        },
+        "files": {},
+        "steps": [
+            ("accepted", ""),
+            ("under_review", ""),
+            ("approved", ""),
+            ("completed", "补领的驾驶证已通过 EMS 寄出，运单号 1234567890123。"),
+        ],
+    },
+    {
+        "persona": "wu-jianguo",
+        "account": "police",
+        "code": "PA-JJ-0101",
+        "answers": {
+            "licence_class": "A1",
+            "lost_on": "2026-05-20",
+            "reason": "损毁无法辨认",
+            "delivery": "到车管所窗口领取",
+        },
+        "files": {"photo": ("照片.png", DEMO_PNG)},
+        "steps": [
+            (
+                "returned",
+                "上传的照片不是白底证件照，请重新上传近 6 个月内的白底免冠彩色照片，或选择到窗口现场采集。",
+            ),
+        ],
+    },
+    {
+        "persona": "zhou-ming",
+        "account": "police",
+        "code": "PA-JJ-0205",
+        "answers": {
+            "plate": "粤B·D12345",
+            "vehicle_type": "小型汽车（非营运）",
+            "registered_on": "2020-06-18",
+        },
+        "files": {},
+        "steps": [("accepted", "")],
+    },
+    {
+        "persona": "zhou-ming",
+        "account": "water",
+        "code": "PA-SW-0001",
+        "answers": {
+            "address": "平安市福田区华强北路 1002 号 8 栋 1203 室",
+            "use": "居民生活用水",
+            "area": "89.5",
+        },
+        "files": {"certificate": ("不动产权证书.pdf", DEMO_PDF)},
+        "steps": [],
+    },
+]
+
+
+def _load_forms(users: dict[str, Any]) -> None:
+    from .actions import check_save_form
+
+    for (slug, code), fields in FORMS.items():
+        handler = users.get(HANDLERS[slug])
+        guide = ServiceGuide.objects.filter(account__slug=slug, code=code).first()
+        if guide is None or handler is None or guide.form_fields.exists():
+            continue
+        check_save_form(guide=guide, actor=handler, fields=fields, accepts_online=True)
+
+
+def _load_applications(users: dict[str, Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from weizheng.identity.demo import _persona_openid
+
+    from .actions import check_save_application, check_transition
+    from .models import Application
+
+    for spec in APPLICATIONS:
+        account = OfficialAccount.objects.filter(slug=spec["account"]).first()
+        handler = users.get(HANDLERS[spec["account"]])
+        guide = ServiceGuide.objects.filter(
+            account=account, code=spec["code"], accepts_online=True
+        ).first()
+        openid = _persona_openid(account, spec["persona"]) if account else None
+        if guide is None or handler is None or openid is None:
+            continue
+        if Application.objects.filter(account=account, openid=openid, guide=guide).exists():
+            continue
+        from weizheng.identity.selectors import active_binding
+
+        if active_binding(account=account, openid=openid) is None:
+            continue
+        application = check_save_application(
+            account=account,
+            guide=guide,
+            openid=openid,
+            answers=spec["answers"],
+            files={
+                key: SimpleUploadedFile(name, data) for key, (name, data) in spec["files"].items()
+            },
+            submit=True,
+        )
+        for to, note in spec["steps"]:
+            application = check_transition(application=application, to=to, actor=handler, note=note)
+
+
+def load_online_demo() -> None:
+    """The demo's application forms and the personas' applications (after load_demo's guides)."""
+    users = {
+        u.username: u for u in get_user_model().objects.filter(username__in=set(HANDLERS.values()))
+    }
+    _load_forms(users)
+    _load_applications(users)

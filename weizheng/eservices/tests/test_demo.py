@@ -65,3 +65,49 @@ def test_the_demo_loads_guides_through_review_once(demo_people):
     load_demo()
     assert ServiceGuide.objects.count() == 7
     assert AuditLog.objects.count() == audit_rows
+
+
+def test_the_demo_opens_online_applications_with_applications_of_the_bound_personas(
+    demo_people, settings, tmp_path
+):
+    """With the mock platform's apps and the identity demo's bindings: three forms enabled,
+    the personas' applications in several states (one returned, one completed and not yet
+    rated, one with the property certificate attached), and nothing twice on a second run."""
+    from weizheng.eservices.models import Application, ApplicationFile
+    from weizheng.identity import demo as identity_demo
+    from weizheng.wechat_mock import actions as mock
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    for account in (demo_people["police"], demo_people["water"]):
+        mock.register_app(
+            appid=account.app_id,
+            secret=account.app_secret,
+            callback_url=f"http://127.0.0.1:9/wx/{account.slug}/",
+            token=account.token,
+            encoding_aes_key="",
+            message_mode="plain",
+            name=account.name,
+        )
+    identity_demo.load_demo()
+    load_demo()
+    online = ServiceGuide.objects.filter(accepts_online=True)
+    assert set(online.values_list("title", flat=True)) == {
+        "机动车驾驶证补领",
+        "机动车检验标志核发",
+        "用水报装",
+    }
+    statuses = sorted(Application.objects.values_list("status", flat=True))
+    assert statuses == ["accepted", "completed", "returned", "submitted"]
+    returned = Application.objects.get(status="returned")
+    assert "白底" in returned.last_note
+    assert returned.answers["name"] == "吴建国"  # filled from the binding
+    certificate = ApplicationFile.objects.get(field_key="certificate")
+    assert certificate.file_type == "pdf"
+    assert (settings.MEDIA_ROOT / certificate.path).exists()
+    assert (
+        not Application.objects.get(status="completed")
+        .__class__.objects.filter(rating__isnull=False)
+        .exists()
+    )
+    load_demo()
+    assert Application.objects.count() == 4
