@@ -1,4 +1,5 @@
-"""Writes of the eservices app: service guides, their 三审 and publication, bilingual versions.
+"""Writes of the eservices app: service guides, their 三审 and publication, bilingual versions;
+online applications (forms, drafts with their files, submission, the department's steps, 好差评).
 One transaction per action with its audit row; the search index changes inside the publishing
 (and retracting) transaction, so a guide is findable exactly when it is published."""
 

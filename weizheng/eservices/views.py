@@ -1,7 +1,12 @@
-"""Citizen H5 pages of service guides, under /h5/<account_slug>/services/: the list by category
-with a search box, and a guide laid out like a 政务服务 guide (materials table, time limits, fee in
-yuan, place and hours, FAQ). Public information: no WeChat sign-in is forced. Large-text mode
-(?large=1 / 0, the `wz_large` cookie shared with the other H5 pages)."""
+"""Citizen H5 pages of the eservices app, under /h5/<account_slug>/services/.
+
+Service guides: the list by category with a search box, and a guide laid out like a 政务服务 guide
+(materials table, time limits, fee in yuan, place and hours, FAQ) — public information, no WeChat
+sign-in forced. Online applications (网办): the form from a guide's "apply online", drafts, the
+receipt, "my applications", an application's page (timeline, the department's note, correction,
+好差评), progress by receipt number and the citizen's own files — signed in through WeChat and
+bound (`application_page`). Large-text mode (?large=1 / 0, the `wz_large` cookie shared with the
+other H5 pages)."""
 
 from __future__ import annotations
 
