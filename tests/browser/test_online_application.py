@@ -134,7 +134,16 @@ def send(page, text: str) -> None:
 
 
 def test_bind_apply_clerk_accepts_and_approves_persona_notified_then_rates(
-    browser, page, live_server, mock_account, personas, simulator_url, demo_settings, police, guide
+    browser,
+    page,
+    live_server,
+    mock_account,
+    personas,
+    simulator_url,
+    demo_settings,
+    police,
+    guide,
+    screenshot,
 ):
     zhou = personas["zhou-ming"]
     page.goto(simulator_url(zhou.openid))
@@ -168,6 +177,7 @@ def test_bind_apply_clerk_accepts_and_approves_persona_notified_then_rates(
     frame.locator('[data-test="file-photo"]').set_input_files(
         {"name": "照片.png", "mimeType": "image/png", "buffer": PHOTO}
     )
+    screenshot(page, "eservices-apply.png")
     frame.locator('[data-test="submit"]').click()
     receipt_no = frame.locator('[data-test="receipt-no"]')
     expect(receipt_no).to_have_text(re.compile(r"^WB\d{14}$"))
@@ -193,6 +203,7 @@ def test_bind_apply_clerk_accepts_and_approves_persona_notified_then_rates(
         expect(row).to_be_visible()
         row.locator('[data-testid="open-application"]').click()
         expect(clerk.get_by_test_id("answers")).to_contain_text("440304********0035")
+        screenshot(clerk, "eservices-office-application.png", full_page=True)
         for step, words in STEP_WORDS.items():
             clerk.get_by_test_id(f"step-{step}").click()
             expect(clerk.get_by_test_id("status")).to_have_attribute("data-status", step)
@@ -205,6 +216,7 @@ def test_bind_apply_clerk_accepts_and_approves_persona_notified_then_rates(
     incoming.filter(has_text="已办结").last.locator("a").last.click()
     expect(frame.locator('[data-test="status"]')).to_have_attribute("data-status", "completed")
     expect(frame.locator('[data-test="timeline"] li')).to_have_count(5)
+    screenshot(page, "eservices-rating.png")
     frame.locator('[data-test="score-5"]').check()
     frame.locator('[data-test="comment"]').fill("全程网办，一次都没跑。")
     frame.locator('[data-test="rate"]').click()
