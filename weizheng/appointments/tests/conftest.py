@@ -138,3 +138,12 @@ def staff(plain_account, water_account, django_user_model):
         Membership.objects.create(user=user, department=department, role=role)
         users[username] = user
     return users
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Refusals are asserted in English (the msgids); pages negotiate their own language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

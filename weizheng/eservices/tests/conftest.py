@@ -205,3 +205,12 @@ def online(world):
         phone="13900139000",
     )
     return guide
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Refusals are asserted in English (the msgids); pages negotiate their own language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -161,3 +161,12 @@ def backend(_backend_server):
     _backend_server.routes.clear()
     _backend_server.requests.clear()
     return _backend_server
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Refusals are asserted in English (the msgids); pages negotiate their own language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
