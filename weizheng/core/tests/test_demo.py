@@ -74,4 +74,8 @@ def test_demo_publish_creates_the_menu_and_qr_codes_on_the_platform_once(live_se
     notice = Notification.objects.get(dedupe_key="demo:notice:licence-renewal")
     assert (notice.status, notice.channel, notice.openid) == ("sent", "custom", zhang.openid)
     # Every demo login has the demo authenticator, so the DEBUG sign-in page can show its code.
-    assert TOTPDevice.objects.filter(name="demo", confirmed=True).count() == 8
+    from weizheng.core.management.commands.demo_load import DEPARTMENTS
+
+    logins = 1 + len({username for _name, _slugs, clerks in DEPARTMENTS for username, _ in clerks})
+    assert logins == 11
+    assert TOTPDevice.objects.filter(name="demo", confirmed=True).count() == logins

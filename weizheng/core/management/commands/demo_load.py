@@ -287,12 +287,24 @@ DEPARTMENTS = [
     (
         "平安市公安局交警支队",
         ["police"],
-        [("police_admin", "administrator"), ("police_editor", "editor")],
+        [
+            ("police_admin", "administrator"),
+            # A second administrator, so what police_admin writes can be final-approved in the
+            # department (三审: nobody approves their own work).
+            ("police_chief", "administrator"),
+            ("police_editor", "editor"),
+            # Works the online applications and the day's appointment queue.
+            ("police_handler", "handler"),
+        ],
     ),
     (
         "平安水务集团客服中心",
         ["water"],
-        [("water_editor", "editor"), ("water_admin", "administrator")],
+        [
+            ("water_editor", "editor"),
+            ("water_admin", "administrator"),
+            ("water_handler", "handler"),
+        ],
     ),
     ("平安市政府办公室", ["police", "water"], [("gov_reviewer", "reviewer")]),
     (
