@@ -39,6 +39,7 @@ from weizheng.core.review import (
     check_return,
     do_submit_for_review,
 )
+from weizheng.followers.h5_selectors import mask_openid
 from weizheng.followers.models import Follower, FollowerTag
 from weizheng.search.links import public_base_url
 from weizheng.staff.selectors import can
@@ -608,12 +609,16 @@ def check_preview(
     openid, wechat_id = (openid or "").strip(), (wechat_id or "").strip()
     if not openid and not wechat_id:
         raise AppError("preview_target", _("Give the OpenID of a follower or a WeChat ID."))
-    if (
-        not wechat_id
-        and not Follower.objects.filter(
-            account_id=broadcast.account_id, openid=openid, is_subscribed=True
-        ).exists()
-    ):
+    follower_id = None
+    if not wechat_id:
+        follower_id = (
+            Follower.objects.filter(
+                account_id=broadcast.account_id, openid=openid, is_subscribed=True
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+    if not wechat_id and follower_id is None:
         raise AppError(
             "preview_target", _("No follower of this account has the OpenID %s.") % openid
         )
@@ -637,7 +642,8 @@ def check_preview(
             actor=actor,
             account=broadcast.account,
             target=broadcast,
-            detail={"to": wechat_id or openid},
+            # Masked as on every other page and log: the follower's id says who it was.
+            detail={"to": mask_openid(wechat_id or openid), "follower": follower_id},
         )
     return str(answer.get("msg_id", ""))
 

@@ -11,9 +11,13 @@ from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet
 from django.db.models.expressions import ExpressionWrapper
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from weizheng.content.models import Item, MediaAsset, Publication
+from weizheng.core.review import ReviewStatus
 from weizheng.followers.models import Follower
+from weizheng.staff.selectors import can
 from weizheng.wechat.models import OfficialAccount
 
 from .models import (
@@ -57,6 +61,47 @@ def lane_of(*, account: OfficialAccount) -> BroadcastLane | None:
 
 def is_lane_paused(*, account_id: int) -> bool:
     return BroadcastLane.objects.filter(account_id=account_id, is_paused=True).exists()
+
+
+# --- what the review card offers -----------------------------------------------------------
+def review_offer(broadcast: Broadcast, user: Any) -> dict[str, Any]:
+    """The review steps `user` can take on the broadcast now, made with the checks of
+    core.review.check_approve and check_return, so the page offers no button that would only be
+    refused: the author never approves, the final approval needs broadcasts.approve and someone
+    other than the first reviewer. `note` says why approving is not offered."""
+    from .actions import POLICY
+
+    status = broadcast.review_status
+    offer: dict[str, Any] = {"can_approve": False, "can_return": False, "note": ""}
+    if broadcast.state == SendState.CANCELLED or status not in (
+        ReviewStatus.FIRST_REVIEW,
+        ReviewStatus.FINAL_REVIEW,
+    ):
+        return offer
+    is_final = status == ReviewStatus.FINAL_REVIEW
+    permission = POLICY.final_review_permission if is_final else POLICY.first_review_permission
+    allowed = can(user, permission, broadcast.account)
+    offer["can_return"] = allowed
+    user_id = getattr(user, "pk", None)
+    if not allowed:
+        offer["note"] = (
+            _("Awaiting the final approval of an administrator of this account.")
+            if is_final
+            else _("Awaiting the first review of a reviewer of this account.")
+        )
+    elif broadcast.author_id is not None and broadcast.author_id == user_id:
+        offer["note"] = (
+            _("You are the author: another administrator gives the final approval.")
+            if is_final
+            else _("You are the author: another reviewer does the first review.")
+        )
+    elif is_final and broadcast.first_reviewer_id == user_id:
+        offer["note"] = _(
+            "You gave the first review: another administrator gives the final approval."
+        )
+    else:
+        offer["can_approve"] = True
+    return offer
 
 
 # --- what the composer offers to pick ------------------------------------------------------
@@ -238,6 +283,10 @@ def progress(broadcast: Broadcast) -> dict[str, Any]:
         "id": broadcast.pk,
         "state": broadcast.state,
         "state_label": str(broadcast.get_state_display()),
+        # The card's title: nothing is being sent before the approval and its time.
+        "heading": pgettext("broadcast progress", "Not sent yet")
+        if broadcast.state in (SendState.WAITING, SendState.SCHEDULED)
+        else pgettext("broadcast progress", "Delivery"),
         "audience": broadcast.audience_count,
         "chunks_total": total,
         "chunks_done": done,

@@ -201,6 +201,7 @@ def _detail(
         "is_deletable": broadcast.state in (SendState.SENT, SendState.FAILED, SendState.CANCELLED)
         and broadcast.chunks.filter(state="sent").exclude(msg_id="").exists(),
         "ReviewStatus": ReviewStatus,
+        "offer": selectors.review_offer(broadcast, request.user),
         **_permissions(request, account),
     }
     return render(request, "broadcasts/detail.html", context, status=status)

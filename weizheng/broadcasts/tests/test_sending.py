@@ -227,7 +227,17 @@ def test_preview_to_a_follower_and_to_a_wechat_id(mock_world):
     previews = MockDelivered.objects.filter(channel=Channel.PREVIEW, openid=phone.openid)
     assert previews.count() == 2
     assert previews.first().payload["text"]["content"] == TEXT
-    assert AuditLog.objects.filter(action="broadcasts.preview").count() == 2
+    audits = AuditLog.objects.filter(action="broadcasts.preview").order_by("pk")
+    assert audits.count() == 2
+    # The audit row names the follower by id and the OpenID masked, never in full.
+    follower = Follower.objects.get(account=police, openid=phone.openid)
+    to_follower, to_wechat_id = (a.detail for a in audits)
+    assert to_follower == {
+        "to": f"{phone.openid[:3]}****{phone.openid[-4:]}",
+        "follower": follower.pk,
+    }
+    assert to_wechat_id["follower"] is None and to_wechat_id["to"] != "wang_police"
+    assert not AuditLog.objects.filter(detail__icontains=phone.openid).exists()
     with pytest.raises(AppError, match="No follower"):
         actions.check_preview(broadcast=broadcast, actor=mock_world["bob"], openid="oNobody123")
 

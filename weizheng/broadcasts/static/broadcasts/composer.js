@@ -36,9 +36,10 @@
     show(".group-library > *", kind === "image" || kind === "voice" || kind === "video");
     show(".group-video > *", kind === "video");
     show(".group-news > *", kind === "news");
+    show(".text-only", isText);
     form.querySelectorAll(".picker").forEach(function (el) { el.hidden = el.dataset.kind !== kind; });
-    var kind = form.querySelector('[name="audience_kind"]:checked');
-    segment.hidden = !kind || kind.value !== "segment";
+    var audience = form.querySelector('[name="audience_kind"]:checked');
+    segment.hidden = !audience || audience.value !== "segment";
     if (counter) counter.textContent = new TextEncoder().encode(text.value).length + " / 2048";
   }
   form.addEventListener("input", update);

@@ -13,7 +13,7 @@
       .then(function (data) {
         if (!data) return;
         card.querySelector(".bar").style.width = data.percent + "%";
-        ["percent", "chunks_done", "chunks_total", "state_label", "last_error"].forEach(function (k) {
+        ["heading", "percent", "chunks_done", "chunks_total", "state_label", "last_error"].forEach(function (k) {
           field(k, data[k] == null ? "" : data[k]);
         });
         ["total", "filtered", "sent", "errors"].forEach(function (k) {
