@@ -30,6 +30,12 @@ def offered_windows(*, account: OfficialAccount) -> QuerySet[Window]:
     )
 
 
+def windows_for_guide(*, guide: Any) -> QuerySet[Window]:
+    """The bookable windows that serve this guide, in whichever language version it is read
+    (the versions of one guide share its `group`)."""
+    return offered_windows(account=guide.account).filter(guide__group=guide.group)
+
+
 def access_window_for_citizen(*, account: OfficialAccount, window_id: Any) -> Window:
     try:
         pk = int(window_id)
@@ -115,6 +121,53 @@ def upcoming_bookings(
         .select_related("window", "slot")
         .order_by("slot__starts_at", "pk")
     )
+
+
+@dataclass(frozen=True)
+class MyBookings:
+    """The citizen's bookings as "my bookings" groups them."""
+
+    upcoming: list[Booking]  # active, from today on
+    cancelled: list[Booking]  # cancelled (or moved to another time) before a time still to come
+    earlier: list[Booking]  # everything else: past times, completed, no-shows
+
+
+def my_bookings(
+    *, account: OfficialAccount, openid: str, now: datetime | None = None, limit: int = 50
+) -> MyBookings:
+    now = now or timezone.now()
+    upcoming = upcoming_bookings(account=account, openid=openid, now=now)
+    shown = {b.pk for b in upcoming}
+    cancelled: list[Booking] = []
+    earlier: list[Booking] = []
+    for booking in bookings_of_citizen(account=account, openid=openid)[:limit]:
+        if booking.pk in shown:
+            continue
+        if booking.status == BookingStatus.CANCELLED and booking.slot.starts_at > now:
+            cancelled.append(booking)
+        else:
+            earlier.append(booking)
+    cancelled.sort(key=lambda b: (b.slot.starts_at, b.pk))
+    return MyBookings(upcoming, cancelled, earlier)
+
+
+def active_booking_on(
+    *, window: Window, day: date, openid: str, excluding: Booking | None = None
+) -> Booking | None:
+    """The citizen's active booking at this window that day (one at most), if any."""
+    found = Booking.objects.select_related("window", "slot").filter(
+        window=window, day=day, openid=openid, status__in=ACTIVE_STATUSES
+    )
+    if excluding is not None:
+        found = found.exclude(pk=excluding.pk)
+    return found.first()
+
+
+def rescheduled_to(booking: Booking) -> Booking | None:
+    """The booking that replaced this one when the citizen moved it."""
+    if not booking.is_rescheduled:
+        return None
+    return Booking.objects.filter(rescheduled_from=booking, openid=booking.openid).first()
 
 
 def booking_for_citizen(*, account: OfficialAccount, openid: str, code: str) -> Booking:

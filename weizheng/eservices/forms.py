@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from weizheng.core.errors import AppError
 
@@ -94,7 +95,7 @@ class MaterialRowForm(forms.Form):
     )
     copies = forms.IntegerField(label=_("Copies"), min_value=1, max_value=20, initial=1)
     is_required = forms.BooleanField(label=_("Required"), required=False, initial=True)
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = forms.CharField(label=pgettext_lazy("material", "Note"), max_length=300, required=False)
 
 
 class QuestionRowForm(forms.Form):

@@ -29,6 +29,7 @@ from weizheng.wechat.models import OfficialAccount
 from weizheng.wechat.oauth import citizen_openid, citizen_page
 
 from . import actions
+from .guide_actions import actions_for
 from .models import (
     ApplicationRating,
     ApplicationStatus,
@@ -197,6 +198,8 @@ def guide_detail(request: HttpRequest, guide_id: int) -> HttpResponse:
                 else ""
             ),
             mine_url=reverse("eservices:applications", kwargs={"account_slug": account.slug}),
+            # 预约 and the like, from the apps that serve this guide (see guide_actions).
+            other_actions=actions_for(guide=guide),
         ),
     )
 

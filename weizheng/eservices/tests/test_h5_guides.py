@@ -33,6 +33,13 @@ def published(world):
     return make
 
 
+def on_the_spot(language):
+    from django.utils import translation
+
+    with translation.override(language):
+        return translation.pgettext("time limit", "On the spot")
+
+
 def page(path, **params):
     return Client().get(path, params)
 
@@ -68,7 +75,8 @@ def test_the_guide_page_shows_materials_limits_fee_place_and_faq(world, publishe
     assert response.status_code == 200
     body = response.content.decode()
     assert 'data-field="fee">¥10<' in body
-    assert 'data-field="promised">0<' in body and 'data-field="statutory">1<' in body
+    assert f'data-field="promised">{on_the_spot("zh-hans")}<' in body  # 即办, not "0"
+    assert 'data-field="statutory">1<' in body
     assert "居民身份证" in body and "委托他人代办时提交" in body
     assert "车管所综合服务大厅" in body and "工作日 8:30–17:30" in body
     assert 'href="tel:0000-12345678"' in body
