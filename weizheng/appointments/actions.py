@@ -27,6 +27,8 @@ from weizheng.wechat.models import OfficialAccount
 from . import links
 from .models import (
     ACTIVE_STATUSES,
+    CANCELLED_BY_CITIZEN,
+    RESCHEDULED,
     Booking,
     BookingStatus,
     OpeningPeriod,
@@ -569,7 +571,7 @@ def check_cancel(*, booking: Booking, openid: str, ip_address: str | None = None
     now = timezone.now()
     _check_changeable(booking, now=now)
     with transaction.atomic():
-        _mark_cancelled(booking, now=now, reason="citizen")
+        _mark_cancelled(booking, now=now, reason=CANCELLED_BY_CITIZEN)
         do_audit(
             action="appointments.booking.cancel",
             actor_label="citizen",
@@ -580,6 +582,44 @@ def check_cancel(*, booking: Booking, openid: str, ip_address: str | None = None
         )
         _notify(booking, "cancelled", "cancelled")
     return booking
+
+
+def do_cancel_bookings_of_binding(
+    *,
+    binding: Any,
+    reason: str = "",
+    actor: Any = None,
+    ip_address: str | None = None,
+) -> int:
+    """A real-name binding ends (解除绑定): cancel the bookings made under it that are still
+    active and whose time has not ended, free their places and tell the citizen, with `reason`
+    (what they read after "因"; by default that the binding was removed). The cut-off does not
+    apply: booking needs a binding, so these bookings cannot stand. Past bookings stay as they
+    are for the history and the no-show rule. Returns how many were cancelled; safe to call
+    twice (the second call finds nothing active)."""
+    reason = " ".join((reason or "").split())[:100] or "您已解除实名绑定"
+    by_staff = bool(getattr(actor, "is_authenticated", False))
+    now = timezone.now()
+    cancelled = 0
+    with transaction.atomic():
+        for booking in (
+            Booking.objects.select_related("slot", "window", "account")
+            .filter(binding=binding, status__in=ACTIVE_STATUSES, slot__ends_at__gt=now)
+            .order_by("pk")
+        ):
+            _mark_cancelled(booking, now=now, actor=actor, reason=reason)
+            do_audit(
+                action="appointments.booking.cancel_unbound",
+                actor=actor,
+                actor_label="" if by_staff else "citizen",
+                account=booking.account,
+                target=booking,
+                detail={"code": booking.code, "slot": booking.slot_id, "binding": binding.pk},
+                ip_address=ip_address,
+            )
+            _notify(booking, "cancelled_unbound", "cancelled_unbound", reason=reason)
+            cancelled += 1
+    return cancelled
 
 
 def check_reschedule(
@@ -601,7 +641,7 @@ def check_reschedule(
         raise AppError("same_slot", _("This is already the time of your booking."), status=400)
     try:
         with transaction.atomic():
-            _mark_cancelled(booking, now=now, reason="rescheduled")
+            _mark_cancelled(booking, now=now, reason=RESCHEDULED)
             _take_place(new_slot)
             moved = _new_booking(new_slot, account=account, openid=openid, binding=binding)
             moved.rescheduled_from = booking

@@ -207,6 +207,11 @@ class BookingStatus(models.TextChoices):
 
 ACTIVE_STATUSES = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN)
 
+# Booking.cancel_reason of the citizen's own cancellations; any other reason is the office's (or
+# the end of a binding's) and is shown to the citizen.
+CANCELLED_BY_CITIZEN = "citizen"
+RESCHEDULED = "rescheduled"
+
 
 def new_booking_code() -> str:
     """A short reference the citizen can read out at the window (no 0/O or 1/I)."""
@@ -277,3 +282,29 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_rescheduled(self) -> bool:
+        """Cancelled because the citizen moved it to another time (a new booking, with its own
+        number, took its place: see actions.check_reschedule)."""
+        return self.status == BookingStatus.CANCELLED and self.cancel_reason == RESCHEDULED
+
+    @property
+    def shown_status(self) -> str:
+        """The status a page shows: "rescheduled" stands apart from other cancellations."""
+        return "rescheduled" if self.is_rescheduled else self.status
+
+    @property
+    def shown_reason(self) -> str:
+        """Why it was cancelled, when someone other than the citizen cancelled it."""
+        if self.status != BookingStatus.CANCELLED:
+            return ""
+        if self.cancel_reason in (CANCELLED_BY_CITIZEN, RESCHEDULED):
+            return ""
+        return self.cancel_reason
+
+    @property
+    def shown_status_label(self) -> str:
+        if self.is_rescheduled:
+            return str(pgettext_lazy("appointment", "Rescheduled"))
+        return self.get_status_display()

@@ -1,5 +1,6 @@
-"""Notifications of appointments: a booking confirmed, rescheduled, cancelled (by the citizen or
-by the office), the reminder the day before, and a no-show recorded. Each links to the booking."""
+"""Notifications of appointments: a booking confirmed, rescheduled, cancelled (by the citizen, by
+the office, or because the real-name binding ended), the reminder the day before, and a no-show
+recorded. Each links to the booking."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,16 @@ CANCELLED_BY_OFFICE = register(
         text="【预约取消】因{reason}，您预约的“{window}”（{time}，预约号 {code}）已取消，给您带来不便，敬请谅解。您可以重新预约其他时间。",
         url="{link}",
         example={**EXAMPLE, "reason": "系统升级暂停办理"},
+    )
+)
+CANCELLED_UNBOUND = register(
+    NotificationKind(
+        code="appointments.cancelled_unbound",
+        label=_("Appointment: cancelled as the real-name binding ended"),
+        variables=("window", "time", "code", "reason", "link"),
+        text="【预约取消】因{reason}，您预约的“{window}”（{time}，预约号 {code}）已取消。如需办理，请重新完成实名绑定后再预约。",
+        url="{link}",
+        example={**EXAMPLE, "reason": "您已解除实名绑定"},
     )
 )
 REMINDER = register(

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -151,6 +152,8 @@ def queue(request: HttpRequest, account: OfficialAccount, window_id: int) -> Htt
             "close_form": CloseDayForm(initial={"day": day}),
             "closed_days": selectors.closed_days(window=window, since=today),
             "statuses": BookingStatus,
+            # No-show only once the time has begun (check_finish refuses it before).
+            "now": timezone.now(),
         },
     )
     response["Cache-Control"] = "no-store"

@@ -130,7 +130,15 @@ def confirm(request: HttpRequest, window_id: int, slot_id: int) -> HttpResponse:
     if slot is None:
         raise Http404("No such time.")
     moving = _rescheduling(request)
-    context = {"window": chosen, "slot": slot, "moving": moving}
+    context = {
+        "window": chosen,
+        "slot": slot,
+        "moving": moving,
+        # Booking twice the same day is refused: show the booking they have instead.
+        "existing": selectors.active_booking_on(
+            window=chosen, day=slot.day, openid=openid, excluding=moving
+        ),
+    }
     if request.method == "POST":
         try:
             if moving is not None:
@@ -147,13 +155,18 @@ def confirm(request: HttpRequest, window_id: int, slot_id: int) -> HttpResponse:
                 )
         except AppError as refused:
             slot.refresh_from_db()
+            context["existing"] = selectors.active_booking_on(
+                window=chosen, day=slot.day, openid=openid, excluding=moving
+            )
             return _page(
                 request,
                 "appointments/h5/confirm.html",
                 {**context, "refusal": refused.message, "refusal_code": refused.code},
                 status=refused.status,
             )
-        return redirect(links.booking_path(account.slug, booking.code) + "?done=1")
+        # A move makes a new booking with its own number: the page says so.
+        done = "moved" if moving is not None else "booked"
+        return redirect(f"{links.booking_path(account.slug, booking.code)}?done={done}")
     return _page(request, "appointments/h5/confirm.html", context)
 
 
@@ -163,14 +176,12 @@ def mine(request: HttpRequest) -> HttpResponse:
     """My bookings: upcoming ones first, then the history."""
     account = request.account  # type: ignore[attr-defined]
     openid = request.citizen_openid  # type: ignore[attr-defined]
-    upcoming = selectors.upcoming_bookings(account=account, openid=openid)
-    shown = {b.pk for b in upcoming}
-    history = [
-        b
-        for b in selectors.bookings_of_citizen(account=account, openid=openid)[:30]
-        if b.pk not in shown
-    ]
-    return _page(request, "appointments/h5/mine.html", {"upcoming": upcoming, "history": history})
+    groups = selectors.my_bookings(account=account, openid=openid)
+    return _page(
+        request,
+        "appointments/h5/mine.html",
+        {"upcoming": groups.upcoming, "cancelled": groups.cancelled, "history": groups.earlier},
+    )
 
 
 def _booking_page(request: HttpRequest, booking, *, refusal: str = "", status: int = 200):
@@ -181,7 +192,8 @@ def _booking_page(request: HttpRequest, booking, *, refusal: str = "", status: i
             "booking": booking,
             "state": selectors.state_of(booking),
             "refusal": refusal,
-            "done": request.GET.get("done") == "1",
+            "done": request.GET.get("done", "") if not refusal else "",
+            "moved_to": selectors.rescheduled_to(booking),
             "now": timezone.now(),
         },
         status=status,
@@ -200,7 +212,7 @@ def booking(request: HttpRequest, code: str) -> HttpResponse:
     return _booking_page(request, found)
 
 
-def _act(request: HttpRequest, code: str, act) -> HttpResponse:
+def _act(request: HttpRequest, code: str, act, *, done: str = "") -> HttpResponse:
     account = request.account  # type: ignore[attr-defined]
     found = selectors.booking_for_citizen(
         account=account,
@@ -212,18 +224,33 @@ def _act(request: HttpRequest, code: str, act) -> HttpResponse:
     except AppError as refused:
         found.refresh_from_db()
         return _booking_page(request, found, refusal=refused.message, status=refused.status)
-    return redirect(links.booking_path(account.slug, found.code))
+    path = links.booking_path(account.slug, found.code)
+    return redirect(f"{path}?done={done}" if done else path)
 
 
 @citizen_page
 @binding_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, code: str) -> HttpResponse:
+    """GET: are you sure? (the booking's summary and the button that cancels, so one tap
+    cannot cancel, and no JavaScript is needed). POST: cancel."""
     openid = request.citizen_openid  # type: ignore[attr-defined]
+    if request.method == "GET":
+        found = selectors.booking_for_citizen(
+            account=request.account,  # type: ignore[attr-defined]
+            openid=openid,
+            code=code,
+        )
+        if not selectors.state_of(found).may_change:
+            return _booking_page(
+                request, found, refusal=actions.changeable_refusal(found).message, status=409
+            )
+        return _page(request, "appointments/h5/cancel.html", {"booking": found})
     return _act(
         request,
         code,
         lambda b: actions.check_cancel(booking=b, openid=openid, ip_address=client_ip(request)),
+        done="cancelled",
     )
 
 

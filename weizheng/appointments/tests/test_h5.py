@@ -53,7 +53,7 @@ def test_a_bound_citizen_books_through_the_pages(frozen, plain_account, window, 
     done = client.post(f"{BASE}w/{window.pk}/slot/{slot.pk}/")
 
     booking = Booking.objects.get(openid=ZHANG)
-    assert done.status_code == 302 and done["Location"] == f"{BASE}b/{booking.code}/?done=1"
+    assert done.status_code == 302 and done["Location"] == f"{BASE}b/{booking.code}/?done=booked"
     page = client.get(done["Location"]).content.decode()
     assert 'data-testid="done"' in page and booking.code in page
     assert 'data-status="booked"' in page and 'data-testid="cancel"' in page
