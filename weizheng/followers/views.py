@@ -31,8 +31,12 @@ def me(request: HttpRequest) -> HttpResponse:
             detail={"openid": masked, "held": follower is not None},
             ip_address=client_ip(request),
         )
+    from weizheng.identity.selectors import active_binding
+
     context = {
         "account": account,
+        # Only whether the citizen is bound: the details are on the identity app's "My data".
+        "bound": active_binding(account=account, openid=openid) is not None,
         "follower": follower,
         "masked_openid": masked,
         "openid_tail": openid[-4:],

@@ -216,8 +216,16 @@ def check_send_code(
     return challenge
 
 
-def _wrong_code(challenge: SmsChallenge, guards: list[SmsGuard], now: dt.datetime) -> AppError:
-    """Count a wrong code (saved: the caller commits before raising) and say what is left."""
+def _wrong_code(
+    challenge: SmsChallenge,
+    guards: list[SmsGuard],
+    now: dt.datetime,
+    *,
+    account: Any,
+    identity: Identity,
+) -> AppError:
+    """Count a wrong code (saved and audited: the caller commits before raising) and say what is
+    left."""
     challenge.attempts += 1
     tries_left = MAX_WRONG_CODES
     locked = False
@@ -235,7 +243,30 @@ def _wrong_code(challenge: SmsChallenge, guards: list[SmsGuard], now: dt.datetim
     if locked:
         challenge.closed_at = now
     challenge.save(update_fields=["attempts", "closed_at"])
+    masked = mask_phone(identity.phone)
+    do_audit(
+        action="identity.code.wrong",
+        actor_label="citizen",
+        account=account,
+        target=challenge,
+        detail={
+            "phone": masked,
+            "attempts": challenge.attempts,
+            "tries_left": 0 if locked else tries_left,
+        },
+    )
     if locked:
+        do_audit(
+            action="identity.code.cooldown",
+            actor_label="citizen",
+            account=account,
+            target=challenge,
+            detail={
+                "phone": masked,
+                "until": (now + COOL_DOWN).isoformat(),
+                "wrong_codes": MAX_WRONG_CODES,
+            },
+        )
         minutes = COOL_DOWN.seconds // 60
         return AppError(
             "cooling_down",
@@ -259,9 +290,9 @@ def _wrong_code(challenge: SmsChallenge, guards: list[SmsGuard], now: dt.datetim
     )
 
 
-def check_code(*, account: Any, openid: str, identity: Identity, code: str) -> None:
-    """Use up the openid's valid code for this phone, or raise with the reason (counting wrong
-    codes towards the cool-down)."""
+def check_code(*, account: Any, openid: str, identity: Identity, code: str) -> SmsChallenge:
+    """Use up the openid's valid code for this phone (the challenge is returned), or raise with
+    the reason (counting wrong codes towards the cool-down)."""
     code = (code or "").strip()
     if not code.isdigit() or len(code) != 6:
         raise AppError(
@@ -294,7 +325,7 @@ def check_code(*, account: Any, openid: str, identity: Identity, code: str) -> N
                 field="code",
             )
         elif not hmac.compare_digest(challenge.code_hash, _code_hash(challenge.salt, code)):
-            refusal = _wrong_code(challenge, guards, now)
+            refusal = _wrong_code(challenge, guards, now, account=account, identity=identity)
         else:
             challenge.closed_at = now
             challenge.save(update_fields=["closed_at"])
@@ -304,6 +335,43 @@ def check_code(*, account: Any, openid: str, identity: Identity, code: str) -> N
     # Raised after the commit, so the count of wrong codes is kept.
     if refusal is not None:
         raise refusal
+    return challenge
+
+
+def _keep_code_for_a_corrected_try(challenge: SmsChallenge) -> bool:
+    """The code proved the phone but the binding was refused for the ID (already bound, not
+    matching the name, verifier down): the code stays valid until it expires, so the citizen can
+    correct the ID and press "Bind" again. Each such refusal counts as a try (the same limit as
+    wrong codes), so one code cannot test many ID numbers; a newer code wins."""
+    with transaction.atomic():
+        locked = SmsChallenge.objects.select_for_update().filter(pk=challenge.pk).first()
+        now = timezone.now()
+        if locked is None or locked.expires_at <= now or locked.attempts + 1 >= MAX_WRONG_CODES:
+            return False
+        newer = SmsChallenge.objects.filter(
+            account_id=locked.account_id, openid=locked.openid, closed_at__isnull=True
+        ).exclude(pk=locked.pk)
+        if newer.exists():
+            return False
+        locked.attempts += 1
+        locked.closed_at = None
+        locked.save(update_fields=["attempts", "closed_at"])
+    return True
+
+
+def _with_code_state(refusal: AppError, kept: bool) -> AppError:
+    """The refusal, saying whether the code may be used again."""
+    hint = (
+        _("Your code is still valid: correct the details and press “Bind” again.")
+        if kept
+        else _("Ask for a new code to try again.")
+    )
+    return AppError(
+        refusal.code,
+        f"{refusal.message} {hint}",
+        status=refusal.status,
+        **{**refusal.extra, "code_kept": kept},
+    )
 
 
 # --- Binding ----------------------------------------------------------------------------------
@@ -339,35 +407,40 @@ def check_bind(
         )
     if Binding.objects.filter(account=account, openid=openid, unbound_at__isnull=True).exists():
         raise AppError("already_bound", _("You have already bound your real name."), status=409)
-    check_code(account=account, openid=openid, identity=identity, code=code)
-    index = identity.id_number_index
-    if Binding.objects.filter(
-        account=account, id_number_index=index, unbound_at__isnull=True
-    ).exists():
-        raise _id_taken()
+    challenge = check_code(account=account, openid=openid, identity=identity, code=code)
     try:
-        verdict = identity_verifier().verify(name=identity.name, id_number=identity.id_number)
-    except VerifierUnavailable:
-        raise AppError(
-            "verifier_unavailable",
-            _("Your identity cannot be checked at the moment. Please try again later."),
-            status=503,
-        ) from None
-    if not verdict.accepted:
-        raise AppError(
-            "identity_refused",
-            verdict.reason
-            or _("The name and the ID number do not match. Check both and try again."),
-            field="id_number",
+        index = identity.id_number_index
+        if Binding.objects.filter(
+            account=account, id_number_index=index, unbound_at__isnull=True
+        ).exists():
+            raise _id_taken()
+        try:
+            verdict = identity_verifier().verify(name=identity.name, id_number=identity.id_number)
+        except VerifierUnavailable:
+            raise AppError(
+                "verifier_unavailable",
+                _("Your identity cannot be checked at the moment. Please try again later."),
+                status=503,
+            ) from None
+        if not verdict.accepted:
+            raise AppError(
+                "identity_refused",
+                verdict.reason
+                or _("The name and the ID number do not match. Check both and try again."),
+                field="id_number",
+            )
+        return do_bind(
+            account=account,
+            openid=openid,
+            identity=identity,
+            notice_version=notice_version,
+            verified_by=verdict.verifier,
+            ip_address=ip_address,
         )
-    return do_bind(
-        account=account,
-        openid=openid,
-        identity=identity,
-        notice_version=notice_version,
-        verified_by=verdict.verifier,
-        ip_address=ip_address,
-    )
+    except AppError as refused:
+        if refused.code == "already_bound":
+            raise
+        raise _with_code_state(refused, _keep_code_for_a_corrected_try(challenge)) from None
 
 
 def do_bind(

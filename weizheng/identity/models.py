@@ -76,6 +76,18 @@ class Binding(models.Model):
     def is_active(self) -> bool:
         return self.unbound_at is None
 
+    @property
+    def state_label(self) -> str:
+        from django.utils.translation import pgettext
+
+        return pgettext("binding", "Active") if self.is_active else pgettext("binding", "Ended")
+
+    @property
+    def verified_by_label(self) -> str:
+        from .verifiers import verified_by_label
+
+        return verified_by_label(self.verified_by)
+
 
 class Consent(models.Model):
     """What the citizen agreed to, when, and under which version of the privacy notice; withdrawn

@@ -28,6 +28,31 @@ def phone_for_notifications(account: Any, openid: str) -> str | None:
     return (binding.phone or None) if binding is not None else None
 
 
+def phone_indexes_of(*, account: Any, openid: str, days: int = 7) -> set[str]:
+    """Blind indexes of the phones that are this citizen's on this account: the phone of their
+    active binding and those they asked a binding code for lately (the simulator's SMS panel
+    shows a persona only these phones' texts)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .models import SmsChallenge
+
+    if not openid:
+        return set()
+    indexes = set(
+        SmsChallenge.objects.filter(
+            account=account,
+            openid=openid,
+            created_at__gte=timezone.now() - dt.timedelta(days=days),
+        ).values_list("phone_index", flat=True)
+    )
+    binding = active_binding(account=account, openid=openid)
+    if binding is not None and binding.phone_index:
+        indexes.add(binding.phone_index)
+    return {i for i in indexes if i}
+
+
 def consents_for(*, account: Any, openid: str) -> QuerySet[Consent]:
     """Every consent this openid gave on this account, newest first (withdrawn ones too)."""
     return Consent.objects.filter(account=account, openid=openid).order_by("-given_at", "-pk")

@@ -24,7 +24,7 @@ from weizheng.staff.decorators import account_page
 from weizheng.staff.selectors import can
 
 from . import actions
-from .idcard import normalise
+from .idcard import InvalidIdNumber, check_id_number
 from .phones import InvalidPhone, check_phone
 from .selectors import LookupBy, access_binding_for_staff, lookup_bindings
 
@@ -37,16 +37,24 @@ class LookupForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("Exact value"), max_length=64, strip=True)
 
 
+class MalformedTerm(Exception):
+    """The number typed cannot be anyone's (a wrong check digit...): no look-up is made."""
+
+
 def _search_term(by: str, value: str) -> tuple[str, str]:
-    """(value to look up, masked value for the audit log)."""
+    """(value to look up, masked value for the audit log); MalformedTerm with the reason for an
+    ID or phone number that cannot exist."""
     if by == LookupBy.ID_NUMBER:
-        number = normalise(value)
+        try:
+            number = check_id_number(value)
+        except InvalidIdNumber as exc:
+            raise MalformedTerm(str(exc.reason)) from None
         return number, mask_id_number(number)
     if by == LookupBy.PHONE:
         try:
             phone = check_phone(value)
-        except InvalidPhone:
-            phone = value
+        except InvalidPhone as exc:
+            raise MalformedTerm(str(exc.reason)) from None
         return phone, mask_phone(phone)
     return value, mask_openid(value)
 
@@ -57,19 +65,25 @@ def index(request: HttpRequest, account) -> HttpResponse:
     """Look up bindings; each search is audited (who, by what, masked term, what was found)."""
     form = LookupForm(request.POST or None)
     results = None
+    malformed = ""
     if request.method == "POST" and form.is_valid():
         by = form.cleaned_data["by"]
-        value, masked = _search_term(by, form.cleaned_data["q"])
-        results = lookup_bindings(account=account, by=by, value=value)
-        actions.do_audit_staff_lookup(
-            actor=request.user,
-            account=account,
-            by=by,
-            term=masked,
-            found=results,
-            ip_address=client_ip(request),
-        )
-    status = 400 if request.method == "POST" and not form.is_valid() else 200
+        try:
+            value, masked = _search_term(by, form.cleaned_data["q"])
+        except MalformedTerm as exc:
+            malformed = str(exc)  # nobody's number: nothing looked up, nothing to audit
+        else:
+            results = lookup_bindings(account=account, by=by, value=value)
+            actions.do_audit_staff_lookup(
+                actor=request.user,
+                account=account,
+                by=by,
+                term=masked,
+                found=results,
+                ip_address=client_ip(request),
+            )
+    bad = request.method == "POST" and (not form.is_valid() or bool(malformed))
+    status = 400 if bad else 200
     response = render(
         request,
         "identity/staff/index.html",
@@ -77,6 +91,7 @@ def index(request: HttpRequest, account) -> HttpResponse:
             "account": account,
             "form": form,
             "results": results,
+            "malformed": malformed,
             "may_unbind": can(request.user, UNBIND_PERMISSION, account),
         },
         status=status,

@@ -53,3 +53,14 @@ class AcceptValidIds:
 def identity_verifier() -> IdentityVerifier:
     path = getattr(settings, "IDENTITY_VERIFIER", "") or DEFAULT_VERIFIER
     return import_string(path)()
+
+
+def verified_by_label(verifier: str) -> str:
+    """What `Binding.verified_by` means, for staff: an unverified binding must stand out."""
+    from django.utils.translation import gettext as _
+
+    if verifier == AcceptValidIds.name:
+        return _("Not verified by public security (ID number format checked only)")
+    if not verifier:
+        return _("Unknown")
+    return verifier

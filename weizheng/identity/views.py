@@ -1,7 +1,8 @@
 """Citizen H5 pages of real-name binding (opened from the account's menu inside WeChat).
 
 start (privacy notice + consent) → form (name, ID number, phone; "send code"; the code) → done;
-mine (我的数据: everything held, masked, audited) → unbind (confirm). Views parse and call one
+mine (我的数据: everything held, masked, audited; other apps add their sections through
+personal_data.register) → unbind (confirm, listing what is still under way). Views parse and call one
 action; refusals re-render the page with the reason next to the field and a 4xx status.
 """
 
@@ -27,7 +28,7 @@ from . import actions
 from .notice import NOTICE_VERSION
 from .selectors import active_binding, own_data
 
-# session[CONSENT_KEY] = {"<account pk>": {"version": "2026-01", "at": "<iso time>"}}
+# session[CONSENT_KEY] = {"<account pk>": {"version": "2026-02", "at": "<iso time>", "openid": ...}}
 CONSENT_KEY = "wz_identity_consent"
 
 
@@ -57,9 +58,30 @@ def _next(request: HttpRequest) -> str:
 
 
 def _consented(request: HttpRequest) -> str:
-    """The notice version the citizen agreed to in this session ("" when none)."""
+    """The notice version the citizen agreed to in this session ("" when none). The consent is
+    the signed-in citizen's: another openid in the same session (the simulator's personas) has
+    not given it."""
     given = request.session.get(CONSENT_KEY, {}).get(str(request.account.pk))  # type: ignore[attr-defined]
-    return given.get("version", "") if isinstance(given, dict) else ""
+    if not isinstance(given, dict) or given.get("openid") != request.citizen_openid:  # type: ignore[attr-defined]
+        return ""
+    return str(given.get("version", ""))
+
+
+def _service_links(account: Any) -> list[tuple[str, str]]:
+    """The account's main services a newly bound citizen can go on to (those installed)."""
+    from django.urls import NoReverseMatch
+
+    links = []
+    for name, label in (
+        ("records:index", _("Look up my records")),
+        ("eservices:guides", _("Service guides and online applications")),
+        ("appointments:index", _("Book an appointment")),
+    ):
+        try:
+            links.append((reverse(name, kwargs={"account_slug": account.slug}), label))
+        except NoReverseMatch:
+            continue
+    return links
 
 
 @citizen_page
@@ -76,6 +98,7 @@ def start(request: HttpRequest) -> HttpResponse:
             consents[str(request.account.pk)] = {  # type: ignore[attr-defined]
                 "version": NOTICE_VERSION,
                 "at": timezone.now().isoformat(),
+                "openid": request.citizen_openid,  # type: ignore[attr-defined]
             }
             request.session[CONSENT_KEY] = consents
             return HttpResponseRedirect(_url(request, "form", next_url))
@@ -155,7 +178,11 @@ def done(request: HttpRequest) -> HttpResponse:
     binding = active_binding(account=request.account, openid=request.citizen_openid)  # type: ignore[attr-defined]
     if binding is None:
         return HttpResponseRedirect(_url(request, "start"))
-    return _page(request, "identity/h5/done.html", {"next": _next(request)})
+    return _page(
+        request,
+        "identity/h5/done.html",
+        {"next": _next(request), "services": _service_links(request.account)},  # type: ignore[attr-defined]
+    )
 
 
 @citizen_page
@@ -173,13 +200,22 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
     from weizheng.followers.h5_selectors import mask_openid
     from weizheng.followers.labels import follow_source_label, language_label
+    from weizheng.notifications import registry as kinds
+
+    from .personal_data import held_about
 
     follower = data.follower
+    notifications = []
+    for n in data.notifications:
+        kind = kinds.get(n.kind)
+        notifications.append((n, str(kind.label) if kind else n.kind))
     return _page(
         request,
         "identity/h5/mine.html",
         {
             "data": data,
+            "notifications": notifications,
+            "sections": held_about(account=account, openid=openid),
             "masked_openid": mask_openid(openid),
             "tags": sorted(t.name for t in follower.tags.all()) if follower else [],
             "follow_source": follow_source_label(follower.subscribe_source) if follower else "",
@@ -207,4 +243,14 @@ def unbind(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(_url(request, "start", unbound="1"))
         else:
             error = _("Tick the box to confirm that you want to unbind.")
-    return _page(request, "identity/h5/unbind.html", {"error": error}, status=400 if error else 200)
+    from .personal_data import in_progress_for
+
+    return _page(
+        request,
+        "identity/h5/unbind.html",
+        {
+            "error": error,
+            "in_progress": in_progress_for(account=account, openid=request.citizen_openid),  # type: ignore[attr-defined]
+        },
+        status=400 if error else 200,
+    )

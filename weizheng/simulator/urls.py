@@ -8,6 +8,7 @@ app_name = "simulator"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("browse/<slug:account_slug>", views.browse, name="browse"),
     path("api/accounts", views.accounts, name="accounts"),
     path("api/sms", views.sms_messages, name="sms"),
     path("api/<slug:account_slug>/users", views.users, name="users"),

@@ -12,9 +12,15 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
@@ -170,6 +176,12 @@ def _action_body(action: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]
     raise AppError("unknown_action", f"Unknown action {action}.", status=404)
 
 
+def _browse_url(account: OfficialAccount, openid: str, url: str) -> str:
+    """The simulator's in-app browser opening `url` as `openid` (see `browse`)."""
+    base = reverse("simulator:browse", kwargs={"account_slug": account.slug})
+    return f"{base}?{urlencode({'openid': openid, 'url': url})}"
+
+
 def _templates(mock: MockPlatform) -> dict[str, str]:
     try:
         templates = mock.app().get("templates") or []
@@ -262,11 +274,22 @@ def accounts(request: HttpRequest) -> Any:
 
 @api(["GET"])
 def sms_messages(request: HttpRequest) -> Any:
-    """The newest text message of each phone (masked), for the SMS panel: binding codes."""
+    """The newest text message of each phone (masked), for the SMS panel: binding codes.
+
+    With ?account=<slug>&openid=, only the persona's: texts to the phone of their binding on that
+    account and to the phones they asked a binding code for (each persona is a phone of its own).
+    """
     from django.utils import timezone
+
+    from weizheng.identity.selectors import phone_indexes_of
 
     from .sms import latest_per_phone
 
+    slug = request.GET.get("account", "")
+    openid = request.GET.get("openid", "")
+    indexes = None
+    if slug and openid:
+        indexes = phone_indexes_of(account=get_mock_account(slug), openid=openid)
     return [
         {
             "id": sms.pk,
@@ -274,7 +297,7 @@ def sms_messages(request: HttpRequest) -> Any:
             "text": sms.text,
             "sent_at": timezone.localtime(sms.sent_at).strftime("%H:%M:%S"),
         }
-        for sms in latest_per_phone()
+        for sms in latest_per_phone(phone_indexes=indexes)
     ]
 
 
@@ -305,8 +328,9 @@ def users(request: HttpRequest, account: OfficialAccount) -> Any:
     return {
         "account": {"slug": account.slug, "name": account.name},
         "appid": account.app_id,
-        # WeChat's in-app browser for links in messages (menu VIEW buttons get theirs from act).
-        "browse_url": mock.browse_base,
+        # WeChat's in-app browser for links in messages (menu VIEW buttons get theirs from act):
+        # the simulator's `browse`, which signs the previous persona out of the H5 pages first.
+        "browse_url": reverse("simulator:browse", kwargs={"account_slug": account.slug}),
         "users": listed,
     }
 
@@ -402,5 +426,35 @@ def act(request: HttpRequest, account: OfficialAccount, openid: str) -> Any:
     if mock_action == "image":
         answer["sent"] = {"type": "image", "src": str(fields.get("PicUrl", ""))}
     if mock_action == "view":
-        answer["browse_url"] = mock.browse_url(openid, body["url"])
+        answer["browse_url"] = _browse_url(account, openid, body["url"])
     return answer
+
+
+# --- The phone's browser ----------------------------------------------------------------------
+@require_http_methods(["GET"])
+def browse(request: HttpRequest, account_slug: str) -> HttpResponse:
+    """WeChat's in-app browser on the simulated phone of ?openid=, opening ?url=.
+
+    One desktop browser plays every persona, but each persona is a phone of its own: when the
+    H5 pages of this account know another citizen in this session, that sign-in is dropped, so the
+    page signs in again through the mock's authorise page as the persona on the phone. Then the
+    mock's own in-app browser opens the URL (it remembers the persona for its authorise page).
+    Real WeChat never comes here: a phone's session keeps its openid."""
+    from weizheng.wechat.oauth import citizen_openid, forget_citizen
+
+    try:
+        account = get_mock_account(account_slug)
+    except AppError as exc:
+        return exc.as_response()
+    openid = request.GET.get("openid", "").strip()
+    url = request.GET.get("url", "").strip()
+    parts = urlsplit(url)
+    if not openid or len(openid) > 64:
+        return HttpResponseBadRequest("The openid is missing.", content_type="text/plain")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return HttpResponseBadRequest(
+            "The url must be an http(s) address.", content_type="text/plain"
+        )
+    if citizen_openid(request, account) not in (None, openid):
+        forget_citizen(request, account)
+    return HttpResponseRedirect(MockPlatform(account).browse_url(openid, url))

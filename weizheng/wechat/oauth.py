@@ -89,6 +89,19 @@ def citizen_openid(request: HttpRequest, account: OfficialAccount) -> str | None
     return request.session.get(OPENIDS_KEY, {}).get(str(account.pk))
 
 
+def forget_citizen(request: HttpRequest, account: OfficialAccount) -> str | None:
+    """Drop the account's citizen sign-in from this session (the next page signs in again).
+
+    Only the phone simulator calls it (dev and demo: one browser plays several phones, so a
+    switch of persona must not keep the previous persona's openid). Nothing on real WeChat does:
+    a session there is one person's phone and keeps its openid."""
+    openids = dict(request.session.get(OPENIDS_KEY, {}))
+    forgotten = openids.pop(str(account.pk), None)
+    if forgotten is not None:
+        request.session[OPENIDS_KEY] = openids
+    return forgotten
+
+
 def _remember_openid(request: HttpRequest, account: OfficialAccount, openid: str) -> None:
     openids = dict(request.session.get(OPENIDS_KEY, {}))
     openids[str(account.pk)] = openid

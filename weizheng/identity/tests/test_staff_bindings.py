@@ -171,3 +171,22 @@ def test_an_administrator_cannot_unbind_another_accounts_binding(
     response = water_admin.post(url(water, f"{binding.pk}/unbind/"), {"reason": "x"})
     assert response.status_code == 404
     assert Binding.objects.get(pk=binding.pk).unbound_at is None
+
+
+def test_results_show_labels_how_the_identity_was_checked_and_a_masked_openid(
+    plain_account, handler, binding
+):
+    Binding.objects.filter(pk=binding.pk).update(verified_by="accept-valid")
+    page = handler.post(url(plain_account), {"by": "openid", "q": LINA}).content.decode()
+    assert ">Active<" in page
+    assert "Not verified by public security (ID number format checked only)" in page
+    assert LINA not in page and f"{LINA[:4]}…{LINA[-4:]}" in page
+
+
+def test_a_wrong_check_digit_says_so_and_looks_nothing_up(plain_account, handler, binding):
+    page = handler.post(url(plain_account), {"by": "id_number", "q": "110105194912310021"})
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "No look-up was made" in html and "No binding matches" not in html
+    assert "typing mistake" in html
+    assert not lookups().exists()

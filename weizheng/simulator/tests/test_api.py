@@ -76,7 +76,7 @@ def test_users_creates_the_personas_once_and_lists_them_first(client, mock_accou
     lin_xiaoyu = first["users"][0]
     assert lin_xiaoyu["nickname"] == "林晓雨" and lin_xiaoyu["is_subscribed"] is False
     assert lin_xiaoyu["avatar_url"] == "/static/simulator/avatars/lin-xiaoyu.svg"
-    assert first["browse_url"] == mock_account.api_base_url + "/_control/browse"
+    assert first["browse_url"] == "/simulator/browse/police"
     assert MockUser.objects.count() == len(PERSONAS) + 1
 
 
@@ -151,7 +151,7 @@ def test_a_view_button_sends_view_and_opens_the_in_app_browser(
 
     answer = act(client, zhou_ming.openid, action="view", url=url).json()
 
-    assert answer["browse_url"].startswith(mock_account.api_base_url + "/_control/browse?")
+    assert answer["browse_url"].startswith("/simulator/browse/police?")
     assert zhou_ming.openid in answer["browse_url"]
     assert [r.kind for r in received()] == ["event:view"]
 

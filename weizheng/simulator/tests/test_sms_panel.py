@@ -49,3 +49,49 @@ def test_old_texts_are_pruned(monkeypatch):
 def test_the_page_has_the_sms_panel():
     page = Client().get("/simulator/")
     assert b'data-test="sms"' in page.content and b"simulator/sms.js" in page.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_persona_sees_only_the_texts_of_their_own_phones(mock_account):
+    from weizheng.identity.testing import make_binding
+
+    make_binding(account=mock_account, openid="oPersonaA0000000000000000001", phone="13800138000")
+    gateway = SimulatorGateway()
+    gateway.send("13800138000", "验证码 111111")
+    gateway.send("13912345678", "验证码 222222")
+
+    mine = Client().get(
+        "/simulator/api/sms", {"account": "police", "openid": "oPersonaA0000000000000000001"}
+    )
+    nobody = Client().get("/simulator/api/sms", {"account": "police", "openid": "oNobody"})
+
+    assert [m["text"] for m in mine.json()] == ["验证码 111111"]
+    assert nobody.json() == []
+    assert len(Client().get("/simulator/api/sms").json()) == 2  # no persona named: every phone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_code_asked_for_before_binding_shows_for_the_persona_who_asked(mock_account, settings):
+    from weizheng.identity import actions
+
+    settings.NOTIFICATIONS_SMS_GATEWAY = "weizheng.simulator.sms.SimulatorGateway"
+    identity = actions.check_identity(
+        name="李娜", id_number="440304199003071512", phone="13912345678"
+    )
+    actions.check_send_code(account=mock_account, openid="oAsker", identity=identity)
+    SimulatorGateway().send("13800138000", "someone else's code 999999")
+
+    listed = Client().get("/simulator/api/sms", {"account": "police", "openid": "oAsker"}).json()
+
+    assert [m["phone"] for m in listed] == ["139****5678"]
+
+
+def test_the_single_article_card_never_appends_a_null():
+    """append(null) writes the text "null": the card leaves a missing cover out instead."""
+    from pathlib import Path
+
+    script = (
+        Path(__file__).resolve().parents[1] / "static" / "simulator" / "simulator.js"
+    ).read_text()
+    assert "first.pic_url ? coverNode(first, false) : null" not in script
+    assert "if (first.pic_url) parts.push(coverNode(first, false));" in script

@@ -171,11 +171,11 @@
     if (!first) return el("div", { class: "bubble", text: "" });
     const card = el("div", { class: "card", "data-type": "news" });
     if (rest.length === 0) {
-      card.append(
-        el("div", { class: "card__title", text: first.title }),
-        first.pic_url ? coverNode(first, false) : null,
-        el("div", { class: "card__desc", text: first.description })
-      );
+      // append() writes null as the text "null": leave the cover out when there is no picture.
+      const parts = [el("div", { class: "card__title", text: first.title })];
+      if (first.pic_url) parts.push(coverNode(first, false));
+      parts.push(el("div", { class: "card__desc", text: first.description }));
+      card.append(...parts);
       card.addEventListener("click", () => openArticle(first.url, first.title));
       return card;
     }
@@ -412,7 +412,9 @@
   function openPage(url, title) {
     if (!/^https?:\/\//i.test(url)) return;
     const base = state.browseBase;
-    showPage(`${base}?${new URLSearchParams({ appid: state.appid || "", openid: state.user.openid, url })}`, title);
+    // The simulator's browser (/simulator/browse/<account>): a persona other than the one the H5
+    // pages know in this session is signed in afresh, as a phone of its own would be.
+    showPage(`${base}?${new URLSearchParams({ openid: state.user.openid, url })}`, title);
   }
 
   $("web-close").addEventListener("click", () => {
@@ -617,6 +619,9 @@
     state.generation += 1;
     state.user = { ...person };
     state.lastId = 0;
+    // The SMS panel (sms.js) shows this persona's texts only.
+    if ($("sim-sms")) Object.assign($("sim-sms").dataset, { account: state.account.slug, openid });
+    document.dispatchEvent(new CustomEvent("sim:persona"));
     $("phone-web").hidden = true;
     $("phone-plus").hidden = true;
     renderPeople();

@@ -1,5 +1,7 @@
-// The SMS panel: the newest text message of each phone, polled from /simulator/api/sms, so a demo
-// user can read the code of a real-name binding sent through the SimulatorGateway.
+// The SMS panel: the newest text message of each phone of the persona on the phone (their bound
+// phone and the phones they asked a code for), polled from /simulator/api/sms, so a demo user can
+// read the code of a real-name binding sent through the SimulatorGateway. simulator.js names the
+// persona in the list's data-account / data-openid and fires "sim:persona" when it changes.
 (function () {
   "use strict";
   const list = document.getElementById("sim-sms");
@@ -40,14 +42,22 @@
   }
 
   async function poll() {
+    const { account, openid } = list.dataset;
+    const query = account && openid ? "?" + new URLSearchParams({ account, openid }) : "";
     try {
-      const response = await fetch(config.api + "sms", { headers: { Accept: "application/json" } });
+      const response = await fetch(config.api + "sms" + query, { headers: { Accept: "application/json" } });
+      // Drop an answer for the persona before the switch.
+      if (list.dataset.account !== account || list.dataset.openid !== openid) return;
       if (response.ok) render(await response.json());
     } catch (error) {
       // The next poll tries again.
     }
   }
 
+  document.addEventListener("sim:persona", () => {
+    shown = null;
+    poll();
+  });
   poll();
   setInterval(poll, 2000);
 })();
