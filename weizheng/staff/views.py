@@ -31,7 +31,14 @@ from weizheng.wechat.models import InboundMessage
 from . import actions
 from .decorators import account_page, is_verified, staff_page
 from .forms import AccountSettingsForm, AuditFilterForm, LoginForm, TokenForm
-from .selectors import accounts_for, audit_entries_for, has_back_office_access, permissions_on
+from .selectors import (
+    accounts_for,
+    audit_entries_for,
+    awaiting_review_by,
+    has_back_office_access,
+    may_review_anything,
+    permissions_on,
+)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -174,7 +181,8 @@ def security(request: HttpRequest) -> HttpResponse:
 
 @staff_page
 def home(request: HttpRequest) -> HttpResponse:
-    """Every account the staff member may see, with today's figures."""
+    """Every account the staff member may see, with today's figures, and what awaits their
+    review (for those who review or approve somewhere)."""
     since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     accounts = list(accounts_for(request.user, "account.view"))
     today = dict(
@@ -199,7 +207,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 "is_stale": last is None or now - last >= STALE_AFTER,
             }
         )
-    return render(request, "staff/home.html", {"rows": rows})
+    awaiting = awaiting_review_by(request.user) if may_review_anything(request.user) else None
+    return render(request, "staff/home.html", {"rows": rows, "awaiting": awaiting})
 
 
 @account_page("account.view")
