@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .models import AuthKind, HttpMethod, Mode
 
@@ -84,7 +84,7 @@ class HttpConnectorForm(forms.Form):
 class TestSubjectForm(forms.Form):
     """A sample subject for "test connection": not a citizen's data."""
 
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=40, initial="张三")
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=40, initial="张三")
     id_number = forms.CharField(
         label=gettext_lazy("ID number"), max_length=18, initial="11010519491231002X"
     )

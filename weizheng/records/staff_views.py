@@ -19,6 +19,7 @@ from weizheng.staff.decorators import account_page
 from . import actions, registry, selectors
 from .connectors.base import Subject
 from .connectors.http import allowed_placeholders
+from .connectors.mapping import render_mapping
 from .forms import HttpConnectorForm, ModeForm, TestSubjectForm
 from .presentation import record_cards, summary_rows
 from .registry import QueryType
@@ -138,7 +139,7 @@ def _initial(query_type: QueryType, config: Any) -> dict[str, Any]:
         "auth_username": config.auth_username,
         "signature_header": config.signature_header,
         "timeout_seconds": config.timeout_seconds,
-        "mapping": config.mapping,
+        "mapping": render_mapping(config.mapping),
     }
 
 

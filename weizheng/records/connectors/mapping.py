@@ -85,6 +85,7 @@ def resolve(data: Any, segments: tuple[str | int, ...]) -> Any:
 
 
 def _field_entry(name: str, entry: Any, spec: Any) -> dict[str, str]:
+    """The stored form of one field: {"path"}, and {"path", "unit"} for an amount only."""
     if isinstance(entry, str):
         entry = {"path": entry}
     if not isinstance(entry, dict) or set(entry) - {"path", "unit"} or "path" not in entry:
@@ -93,9 +94,30 @@ def _field_entry(name: str, entry: Any, spec: Any) -> dict[str, str]:
     unit = entry.get("unit", "fen")
     if unit not in ("fen", "yuan"):
         raise MappingError(_("%(name)s: the unit is fen or yuan.") % {"name": name})
-    if "unit" in entry and spec.kind != Kind.MONEY:
-        raise MappingError(_("%(name)s: only amounts have a unit.") % {"name": name})
+    if spec.kind != Kind.MONEY:
+        # "fen" is the default every field had when mappings stored a unit everywhere: a mapping
+        # saved then comes back through the form with it, and must save again unchanged.
+        if unit != "fen":
+            raise MappingError(_("%(name)s: only amounts have a unit.") % {"name": name})
+        return {"path": entry["path"].strip()}
     return {"path": entry["path"].strip(), "unit": unit}
+
+
+def render_mapping(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """The mapping as the back office shows it: a field is its path alone, except an amount in
+    yuan ({"path": …, "unit": "yuan"}). `check_mapping` accepts what this returns."""
+
+    def short(entry: Any) -> Any:
+        entry = _entry(entry)
+        return entry if entry["unit"] == "yuan" else entry["path"]
+
+    shown: dict[str, Any] = {}
+    for key, value in mapping.items():
+        if key in ("fields", "summary") and isinstance(value, dict):
+            shown[key] = {name: short(entry) for name, entry in value.items()}
+        else:
+            shown[key] = value
+    return shown
 
 
 def check_mapping(query_type: Any, mapping: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ mapping validated on save, secrets sealed at rest and never shown back, test con
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -267,10 +268,131 @@ def test_the_http_connector_serves_citizens_once_chosen(plain_account, staff, ba
     )
     client.post(base(plain_account) + "violations/mode/", {"mode": "http"})
 
-    page = as_citizen(Client(HTTP_ACCEPT_LANGUAGE="en"), plain_account, ZHANG).get(
+    page = as_citizen(Client(HTTP_ACCEPT_LANGUAGE="en"), plain_account, ZHANG).post(
         "/h5/police/records/violations/", {"plate": "粤B12345"}
     )
 
     assert page.status_code == 200
     assert "机动车违反禁止标线指示的" in page.content.decode()
     assert AuditLog.objects.get(action="records.query").detail["connector"] == "http"
+
+
+class _FormReader(HTMLParser):
+    """The fields of the connector form as a browser would post them back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self.inside = False
+        self.textarea = ""
+        self.select = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("data-testid") == "connector-form"
+        elif not self.inside:
+            return
+        elif tag == "input" and attrs.get("name") and attrs.get("type") != "submit":
+            self.data[attrs["name"]] = attrs.get("value") or ""
+        elif tag == "textarea":
+            self.textarea = attrs["name"]
+            self.data[self.textarea] = ""
+        elif tag == "select":
+            self.select = attrs["name"]
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.data[self.select] = attrs["value"]
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea":
+            self.textarea = ""
+        elif tag == "select":
+            self.select = ""
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.data[self.textarea] += data
+
+
+def posted_back(page) -> dict[str, str]:
+    reader = _FormReader()
+    reader.feed(page.content.decode())
+    reader.data["body_template"] = reader.data.get("body_template", "").lstrip("\n")
+    reader.data["mapping"] = reader.data.get("mapping", "").lstrip("\n")
+    return reader.data
+
+
+@pytest.mark.parametrize("legacy_units", [False, True])
+def test_the_demo_connector_saves_again_unchanged(plain_account, staff, legacy_units):
+    """Saving the edit form as shown, without changes, saves (a unit was written on every field
+    and then refused on the non-amount ones)."""
+    from weizheng.records.demo import _save_exit_entry_connector
+
+    _save_exit_entry_connector(plain_account)
+    config = HttpConnectorConfig.objects.get()
+    assert all("unit" not in entry for entry in config.mapping["fields"].values())
+    if legacy_units:  # as saved before the fix: "unit": "fen" on every field
+        config.mapping["fields"] = {
+            name: {**entry, "unit": "fen"} for name, entry in config.mapping["fields"].items()
+        }
+        config.save(update_fields=["mapping"])
+    client = office(staff["alice"])
+    url = base(plain_account) + "exit-entry/http/"
+    form = client.get(url)
+    data = posted_back(form)
+    assert '"unit"' not in data["mapping"]  # the rendered mapping: each field its path alone
+    assert data["secret"] == "" and data["method"] == "POST" and data["auth_kind"] == "hmac"
+
+    answer = client.post(url, data)
+
+    assert answer.status_code == 302, answer.content.decode()
+    saved = HttpConnectorConfig.objects.get()
+    assert saved.mapping["fields"]["document"] == {"path": "zjzl"}
+    assert saved.auth_secret  # kept
+    assert AuditLog.objects.filter(action="records.connector_saved").count() == 2
+
+
+def test_an_amount_in_yuan_keeps_its_unit_through_the_form(plain_account, staff):
+    client = office(staff["alice"])
+    url = base(plain_account) + "violations/http/"
+    assert (
+        client.post(url, connector_form("https://jj.pingan.gov.cn/wf?hphm={plate}")).status_code
+        == 302
+    )
+    data = posted_back(client.get(url))
+    assert json.loads(data["mapping"])["fields"]["fine"] == {"path": "fkje", "unit": "yuan"}
+    assert json.loads(data["mapping"])["fields"]["place"] == "wfdz"
+
+    assert client.post(url, data).status_code == 302
+    fields = HttpConnectorConfig.objects.get().mapping["fields"]
+    assert fields["fine"] == {"path": "fkje", "unit": "yuan"} and fields["place"] == {
+        "path": "wfdz"
+    }
+
+
+def test_the_connector_page_keeps_long_fields_inside_the_card_and_names_the_persons_name(
+    plain_account, staff
+):
+    from weizheng.records.forms import TestSubjectForm
+
+    client = office(staff["alice"])
+    page = client.get(base(plain_account) + "violations/http/").content.decode()
+    assert 'class="card rq-connector"' in page
+    assert ".rq-connector textarea" in page and "box-sizing: border-box" in page
+    # "Name" of a person (姓名), not of a thing (名称): its own msgctxt.
+    from django.utils import translation
+    from django.utils.translation import trans_real
+
+    with translation.override("zh-hans"):
+        catalog = trans_real.translation("zh-hans")._catalog
+        saved = catalog.get("person\x04Name")
+        catalog["person\x04Name"] = "姓名"
+        try:
+            assert str(TestSubjectForm.base_fields["name"].label) == "姓名"
+        finally:
+            if saved is None:
+                del catalog["person\x04Name"]
+            else:
+                catalog["person\x04Name"] = saved
