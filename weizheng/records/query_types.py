@@ -55,7 +55,11 @@ def _summarise_violations(result: QueryResult, params: Mapping[str, str]) -> lis
     ]
     if s["unhandled_count"]:
         lines.append(
-            _("Not handled: fines %(fine)s, %(points)d points.")
+            ngettext(
+                "Not handled: fines %(fine)s, %(points)d point.",
+                "Not handled: fines %(fine)s, %(points)d points.",
+                s["unhandled_points"],
+            )
             % {"fine": format_yuan(s["unhandled_fine"]), "points": s["unhandled_points"]}
         )
     violations = registry_type(VIOLATIONS)
@@ -144,6 +148,9 @@ register(
                 mask=plates.mask,
                 placeholder="粤B·12345",
                 help_text=gettext_lazy("New-energy plates have eight characters, e.g. 粤B·D12345."),
+                ask=gettext_lazy(
+                    "Please write the plate number after the command, for example: %(example)s"
+                ),
             ),
         ),
         schema=Schema(
@@ -174,6 +181,7 @@ register(
         commands=("查违章", "违章查询", "查违法"),
         derive_summary=_violation_summary,
         order_by="occurred_at",
+        pending_first="is_handled",
         summarise=_summarise_violations,
         sample_params={"plate": "粤B12345"},
     )

@@ -29,6 +29,8 @@ class ParamSpec:
     mask: Callable[[str], str] = lambda value: "*" * len(value)
     placeholder: Any = ""
     help_text: Any = ""
+    # The WeChat reply when the command comes without it: a full sentence with %(example)s.
+    ask: Any = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,9 @@ class QueryType:
     derive_summary: Callable[[Sequence[Mapping[str, Any]]], dict[str, Any]] | None = None
     # Records newest first by this field, when given.
     order_by: str = ""
+    # A boolean field (e.g. "is_handled"): records where it is not true come first, as what the
+    # citizen still has to do matters more than what is settled.
+    pending_first: str = ""
     # The short text of a WeChat reply: (result, displayed params) -> lines.
     summarise: Callable[[QueryResult, Mapping[str, str]], list[str]] | None = None
     icon: str = ""  # one character shown in the H5 index
@@ -108,6 +113,8 @@ class QueryType:
             present = [r for r in rows if r.get(self.order_by) is not None]
             missing = [r for r in rows if r.get(self.order_by) is None]
             rows = (*sorted(present, key=lambda r: r[self.order_by], reverse=True), *missing)
+        if self.pending_first:
+            rows = tuple(sorted(rows, key=lambda r: bool(r.get(self.pending_first))))  # stable
         typed_summary = dict(result.summary)
         if self.derive_summary is not None:
             typed_summary = self.derive_summary(rows)
