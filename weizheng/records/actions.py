@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from weizheng.core.actions import do_audit
 from weizheng.core.errors import AppError
 from weizheng.core.masking import mask_id_number, mask_name
 
-from . import ratelimit, registry, selectors
+from . import links, ratelimit, registry, selectors
 from .connectors.base import ConnectorError, QueryRequest, QueryResult, Subject, result_from_cache
 from .connectors.http import METHODS, check_body_template, check_url_template
 from .connectors.mapping import MappingError, check_mapping
@@ -59,6 +60,23 @@ class QueryOutcome:
     @property
     def is_retryable(self) -> bool:
         return self.status in ("timeout", "unavailable", "error")
+
+
+def link_seconds() -> int:
+    return int(getattr(settings, "RECORDS_LINK_SECONDS", 30 * 60))
+
+
+def do_remember_params(*, account: Any, openid: str, code: str, params: dict[str, str]) -> str:
+    """A short-lived random token standing for a query's parameters, for the link of a WeChat
+    reply: a plate never goes into a URL (access logs, browser history, forwarded links). Only
+    the same citizen of the same account can use it (selectors.remembered_params)."""
+    token = secrets.token_urlsafe(16)
+    cache.set(
+        links.link_cache_key(token),
+        {"account_id": account.pk, "openid": openid, "code": code, "params": dict(params)},
+        timeout=link_seconds(),
+    )
+    return token
 
 
 def mask_openid(openid: str) -> str:

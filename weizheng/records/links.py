@@ -24,9 +24,15 @@ def index_path(account_slug: str) -> str:
     return reverse("records:index", kwargs={"account_slug": account_slug})
 
 
-def query_path(account_slug: str, code: str, params: dict[str, str] | None = None) -> str:
+def query_path(account_slug: str, code: str, *, token: str = "") -> str:
+    """The query page; with a token (actions.do_remember_params) it runs the remembered query.
+    Never the parameters themselves: a plate in a URL ends up in access logs."""
     path = reverse("records:query", kwargs={"account_slug": account_slug, "code": code})
-    return f"{path}?{urlencode(params)}" if params else path
+    return f"{path}?{urlencode({'t': token})}" if token else path
+
+
+def link_cache_key(token: str) -> str:
+    return f"records:link:{token}"
 
 
 def binding_path(account_slug: str, *, next_path: str = "") -> str:

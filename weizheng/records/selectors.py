@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 
-from . import registry
+from . import links, registry
 from .connectors.demo import demo_connector
 from .connectors.http import HttpConnector
 from .connectors.transport import DEFAULT_MAX_BYTES, Endpoint
@@ -102,3 +103,28 @@ def connector_for(*, account: Any, query_type: QueryType) -> ActiveConnector | N
         http_connector(config, query_type),
         f"http:{setting.updated_at.timestamp()}:{config.updated_at.timestamp()}",
     )
+
+
+def remembered_params(*, token: str, account: Any, openid: str, code: str) -> dict[str, str] | None:
+    """The parameters a WeChat reply's link stands for (actions.do_remember_params), or None when
+    the token is unknown, expired, or another citizen's, account's or query's."""
+    if not token or len(token) > 64:
+        return None
+    saved = cache.get(links.link_cache_key(token))
+    if not isinstance(saved, dict):
+        return None
+    if (saved.get("account_id"), saved.get("openid"), saved.get("code")) != (
+        account.pk,
+        openid,
+        code,
+    ):
+        return None
+    return dict(saved.get("params") or {})
+
+
+def suggested_params(*, account: Any, query_type: QueryType, subject: Any) -> dict[str, list[str]]:
+    """Values to offer as quick picks on the query page (the demo connector's plates of the
+    citizen); empty for connectors that have none."""
+    active = connector_for(account=account, query_type=query_type)
+    suggest = getattr(active.connector, "suggested_params", None) if active else None
+    return suggest(subject) if suggest else {}

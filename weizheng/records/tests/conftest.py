@@ -24,6 +24,8 @@ LI = "oLISI000000000000000000000002"
 WANG = "oWANGWU00000000000000000003"
 ZHANG_ID = "11010519491231002X"
 LI_ID = "440305199003071231"
+# 张三's one vehicle in the demo connector (derived from the ID number; see connectors/demo.py).
+ZHANG_PLATE = "粤D53536"
 
 
 @pytest.fixture(autouse=True)
