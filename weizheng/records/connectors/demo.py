@@ -1,7 +1,12 @@
 """Demo connectors: plausible, stable records for any bound citizen, derived from a hash of their
-ID number (and the plate), so every demo citizen sees their own results and sees the same ones
-again. Events are tied to calendar months, not to "n days ago": a violation on 2026-03-14 stays
-on that date; new months bring new events and old ones leave the window.
+ID number, so every demo citizen sees their own results and sees the same ones again. Events are
+tied to calendar months, not to "n days ago": a violation on 2026-03-14 stays on that date; new
+months bring new events and old ones leave the window.
+
+The traffic data hang together: a citizen has one or two vehicles (their plates derived from the
+ID number; another plate is "not registered to you"), their violations are generated once for all
+of them, and the licence points are those of the violations handled within the current scoring
+cycle (kept under 12, the licence stays valid).
 
 The place names and companies are of the demo's fictional city 平安市.
 """
@@ -17,7 +22,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .base import QueryRequest, QueryResult
+from .base import NotFound, QueryRequest, QueryResult, Subject
 
 # behaviour, code, fine (fen), points — after the 2022 scoring rules (公安部令第163号).
 VIOLATIONS = [
@@ -31,16 +36,24 @@ VIOLATIONS = [
     ("机动车不按规定车道行驶的", "12080", 10_000, 0),
     ("机动车在高速公路上行驶超过规定时速20%以上未达到50%的", "16362", 20_000, 6),
 ]
-PLACES = [
+CITY_PLACES = [
     "平安市人民路与中山路交叉口",
     "平安市解放路88号路段",
     "平安市滨江大道与建设路交叉口",
-    "平安绕城高速K45+600（往安宁方向）",
     "平安市光明路体育中心东门",
-    "沿江高速平安段K103+200",
     "平安市新华路与胜利街交叉口",
     "平安市火车站南广场临时停车区",
 ]
+HIGHWAY_PLACES = [
+    "平安绕城高速K45+600（往安宁方向）",
+    "沿江高速平安段K103+200",
+]
+HIGHWAY_CODES = {"16362"}  # violations only possible on a motorway
+PLACES = CITY_PLACES + HIGHWAY_PLACES
+# City letters of the demo's plates (粤 + a letter not I or O).
+PLATE_CITIES = "ABCDEFGHJKLMN"
+# A licence with 12 points in a cycle is suspended (满分): the demo keeps its citizens below.
+FULL_POINTS = 12
 AUTHORITIES = [
     "平安市公安局交通警察支队一大队",
     "平安市公安局交通警察支队二大队",
@@ -100,36 +113,31 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-# --- generators: (subject id number, params, today) -> (summary, records) -----------------------
-def violations(id_number: str, params: Mapping[str, str], today: dt.date) -> tuple[dict, list]:
-    plate = params["plate"]
-    records = []
-    for year, month in _months_back(today, 18):
-        rng = _rng("violations", id_number, plate, year, month)
-        if rng.random() >= 0.22:
-            continue
-        day = dt.date(year, month, rng.randint(1, 28))
-        if day > today:
-            continue
-        behaviour, code, fine, points = rng.choice(VIOLATIONS)
-        age = (today - day).days
-        handled = rng.random() < (0.9 if age > 45 else 0.3)
-        records.append(
-            {
-                "behaviour": behaviour,
-                "code": code,
-                "fine": fine,
-                "points": points,
-                "occurred_at": _aware(day, rng.randint(7, 21), rng.randint(0, 59)),
-                "place": rng.choice(PLACES),
-                "authority": rng.choice(AUTHORITIES),
-                "is_handled": handled,
-            }
-        )
-    return {}, records
+def citizen_plates(id_number: str) -> list[str]:
+    """The one or two vehicles registered to a demo citizen (normalised plates)."""
+    rng = _rng("plates", id_number)
+    count = 2 if rng.random() < 0.4 else 1
+    plates: list[str] = []
+    while len(plates) < count:
+        city = rng.choice(PLATE_CITIES)
+        if rng.random() < 0.3:  # a small new-energy car: D + a letter or digit + four digits
+            plate = f"粤{city}D{rng.choice('ABCDEFGHJK0123456789')}{rng.randint(0, 9999):04d}"
+        else:
+            plate = f"粤{city}{rng.randint(10000, 99999)}"
+        if plate not in plates:
+            plates.append(plate)
+    return plates
 
 
-def licence_points(id_number: str, params: Mapping[str, str], today: dt.date) -> tuple[dict, list]:
+@dataclass(frozen=True, slots=True)
+class _Licence:
+    licence_class: str
+    cycle_start: dt.date
+    cycle_end: dt.date
+    valid_until: dt.date
+
+
+def _licence(id_number: str, today: dt.date) -> _Licence:
     rng = _rng("licence", id_number)
     birth = _birth_date(id_number)
     issued = _add_years(birth, rng.randint(18, 30)).replace(day=rng.randint(1, 28))
@@ -139,35 +147,93 @@ def licence_points(id_number: str, params: Mapping[str, str], today: dt.date) ->
     start = _add_years(issued, years)
     while _add_years(start, 1) <= today:
         start = _add_years(start, 1)
-    end = _add_years(start, 1) - dt.timedelta(days=1)
     valid_until = _add_years(issued, 6)
     while valid_until < today:
         valid_until = _add_years(valid_until, 10)
+    return _Licence(
+        licence_class=rng.choice(LICENCE_CLASSES),
+        cycle_start=start,
+        cycle_end=_add_years(start, 1) - dt.timedelta(days=1),
+        valid_until=valid_until,
+    )
+
+
+def _citizen_violations(id_number: str, today: dt.date) -> list[dict[str, Any]]:
+    """Every violation of the citizen's vehicles in the last 18 months, oldest first, each with
+    its plate and whether its points count in the current cycle (handled, within the cycle)."""
+    licence = _licence(id_number, today)
+    drafts = []
+    for plate in citizen_plates(id_number):
+        for year, month in _months_back(today, 18):
+            rng = _rng("violations", id_number, plate, year, month)
+            if rng.random() >= 0.22:
+                continue
+            day = dt.date(year, month, rng.randint(1, 28))
+            if day > today:
+                continue
+            behaviour, code, fine, points = rng.choice(VIOLATIONS)
+            age = (today - day).days
+            drafts.append(
+                {
+                    "plate": plate,
+                    "behaviour": behaviour,
+                    "code": code,
+                    "fine": fine,
+                    "points": points,
+                    "occurred_at": _aware(day, rng.randint(7, 21), rng.randint(0, 59)),
+                    "place": rng.choice(HIGHWAY_PLACES if code in HIGHWAY_CODES else CITY_PLACES),
+                    "authority": rng.choice(
+                        AUTHORITIES[2:] if code in HIGHWAY_CODES else AUTHORITIES[:2]
+                    ),
+                    "is_handled": rng.random() < (0.9 if age > 45 else 0.3),
+                }
+            )
     records, total = [], 0
-    for year, month in _months_back(today, 13):
-        month_rng = _rng("licence-points", id_number, year, month)
-        if month_rng.random() >= 0.16:
-            continue
-        day = dt.date(year, month, month_rng.randint(1, 28))
-        behaviour, _code, _fine, points = month_rng.choice([v for v in VIOLATIONS if v[3]])
-        if not start <= day <= today or total + points >= 12:
-            continue
-        total += points
-        records.append(
-            {
-                "behaviour": behaviour,
-                "points": points,
-                "occurred_at": _aware(day, month_rng.randint(7, 21), month_rng.randint(0, 59)),
-                "place": month_rng.choice(PLACES),
-            }
+    for record in sorted(drafts, key=lambda r: r["occurred_at"]):
+        counts = (
+            record["is_handled"]
+            and record["points"] > 0
+            and licence.cycle_start <= record["occurred_at"].date() <= today
         )
+        if counts and total + record["points"] >= FULL_POINTS:
+            continue  # the demo's citizens keep a valid licence
+        total += record["points"] if counts else 0
+        records.append({**record, "counts_in_cycle": counts})
+    return records
+
+
+# --- generators: (subject id number, params, today) -> (summary, records) -----------------------
+def violations(id_number: str, params: Mapping[str, str], today: dt.date) -> tuple[dict, list]:
+    plate = params["plate"]
+    if plate not in citizen_plates(id_number):
+        raise NotFound("no vehicle with this plate is registered to the subject")
+    records = [
+        {k: v for k, v in r.items() if k not in ("plate", "counts_in_cycle")}
+        for r in _citizen_violations(id_number, today)
+        if r["plate"] == plate
+    ]
+    return {}, records
+
+
+def licence_points(id_number: str, params: Mapping[str, str], today: dt.date) -> tuple[dict, list]:
+    licence = _licence(id_number, today)
+    counted = [r for r in _citizen_violations(id_number, today) if r["counts_in_cycle"]]
+    records = [
+        {
+            "behaviour": r["behaviour"],
+            "points": r["points"],
+            "occurred_at": r["occurred_at"],
+            "place": r["place"],
+        }
+        for r in counted
+    ]
     summary = {
-        "points": total,
+        "points": sum(r["points"] for r in counted),
         "status": "正常",
-        "licence_class": rng.choice(LICENCE_CLASSES),
-        "cycle_start": start,
-        "cycle_end": end,
-        "valid_until": valid_until,
+        "licence_class": licence.licence_class,
+        "cycle_start": licence.cycle_start,
+        "cycle_end": licence.cycle_end,
+        "valid_until": licence.valid_until,
     }
     return summary, records
 
@@ -306,6 +372,10 @@ def exit_entry(id_number: str, params: Mapping[str, str], today: dt.date) -> tup
 
 
 Generator = Callable[[str, Mapping[str, str], dt.date], tuple[dict, list]]
+# Quick picks for the query page: the demo citizen's own plates, so a demo user can try it.
+SUGGESTIONS: dict[str, Callable[[str], dict[str, list[str]]]] = {
+    "violations": lambda id_number: {"plate": citizen_plates(id_number)},
+}
 GENERATORS: dict[str, Generator] = {
     "violations": violations,
     "licence-points": licence_points,
@@ -326,6 +396,10 @@ class DemoConnector:
             request.subject.id_number, request.params, timezone.localdate()
         )
         return self.query_type.build_result(summary=summary, records=records, source=self.source)
+
+    def suggested_params(self, subject: Subject) -> dict[str, list[str]]:
+        suggest = SUGGESTIONS.get(self.query_type.code)
+        return suggest(subject.id_number) if suggest else {}
 
 
 def demo_connector(query_type: Any) -> DemoConnector | None:

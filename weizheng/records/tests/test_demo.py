@@ -8,19 +8,21 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from conftest import make_account
 from weizheng.core.models import AuditLog
 from weizheng.identity.testing import make_binding
-from weizheng.records import selectors
-from weizheng.records.connectors.base import QueryRequest, Subject
-from weizheng.records.connectors.demo import demo_connector, exit_entry
+from weizheng.records import plates, selectors
+from weizheng.records.connectors.base import NotFound, QueryRequest, Subject
+from weizheng.records.connectors.demo import citizen_plates, demo_connector, exit_entry
 from weizheng.records.demo import load_demo
 from weizheng.records.models import HttpConnectorConfig, QuerySetting
 from weizheng.records.registry import all_types, get
 
-from .conftest import ZHANG, as_citizen
+from .conftest import ZHANG, ZHANG_ID, ZHANG_PLATE, as_citizen
 
 ZHANG_SAN = Subject(name="张三", id_number="11010519491231002X")
 WANG_FANG = Subject(name="王芳", id_number="440305199003071236")
@@ -30,11 +32,13 @@ WANG_FANG = Subject(name="王芳", id_number="440305199003071236")
 def test_demo_records_are_stable_for_a_citizen_and_differ_between_citizens(code):
     query_type = get(code)
     connector = demo_connector(query_type)
-    params = {"plate": "粤B12345"} if query_type.params else {}
 
-    once = connector.fetch(QueryRequest(code, ZHANG_SAN, params))
-    again = connector.fetch(QueryRequest(code, ZHANG_SAN, params))
-    other = connector.fetch(QueryRequest(code, WANG_FANG, params))
+    def params(subject):
+        return {"plate": citizen_plates(subject.id_number)[0]} if query_type.params else {}
+
+    once = connector.fetch(QueryRequest(code, ZHANG_SAN, params(ZHANG_SAN)))
+    again = connector.fetch(QueryRequest(code, ZHANG_SAN, params(ZHANG_SAN)))
+    other = connector.fetch(QueryRequest(code, WANG_FANG, params(WANG_FANG)))
 
     assert once.to_cache()["records"] == again.to_cache()["records"]
     assert once.to_cache()["summary"] == again.to_cache()["summary"]
@@ -44,22 +48,87 @@ def test_demo_records_are_stable_for_a_citizen_and_differ_between_citizens(code)
     )
 
 
+def id_numbers(count=40):
+    return [f"44030519900307{n:03d}{n % 10}" for n in range(count)]
+
+
+def test_a_demo_citizen_has_one_or_two_valid_plates_of_their_own():
+    assert citizen_plates(ZHANG_ID) == [ZHANG_PLATE]
+    counts = set()
+    for id_number in id_numbers():
+        owned = citizen_plates(id_number)
+        counts.add(len(owned))
+        assert owned == citizen_plates(id_number)
+        assert all(plates.is_valid(p) and plates.normalise(p) == p for p in owned)
+    assert counts == {1, 2}
+
+
+def test_a_plate_not_registered_to_the_citizen_is_not_found():
+    connector = demo_connector(get("violations"))
+    with pytest.raises(NotFound):
+        connector.fetch(QueryRequest("violations", ZHANG_SAN, {"plate": "粤B12345"}))
+    with pytest.raises(NotFound):  # WANG_FANG's car is not 张三's
+        connector.fetch(
+            QueryRequest("violations", ZHANG_SAN, {"plate": citizen_plates(WANG_FANG.id_number)[0]})
+        )
+
+
+def test_the_query_page_offers_the_citizens_demo_plates():
+    assert demo_connector(get("violations")).suggested_params(ZHANG_SAN) == {"plate": [ZHANG_PLATE]}
+    assert demo_connector(get("licence-points")).suggested_params(ZHANG_SAN) == {}
+
+
+@pytest.mark.parametrize(
+    "today", [dt.date(2026, 5, 1), dt.date(2026, 11, 26), dt.date(2027, 2, 28)]
+)
+def test_licence_points_are_the_handled_violations_of_the_cycle(today):
+    """The points page and the violations page of one citizen tell the same story."""
+    points_connector = demo_connector(get("licence-points"))
+    violations_connector = demo_connector(get("violations"))
+    with time_machine.travel(dt.datetime(today.year, today.month, today.day, 12, tzinfo=dt.UTC)):
+        for id_number in id_numbers():
+            subject = Subject(name="测试", id_number=id_number)
+            points = points_connector.fetch(QueryRequest("licence-points", subject, {}))
+            start, end = points.summary["cycle_start"], points.summary["cycle_end"]
+            assert start <= today <= end
+            counted = [
+                record
+                for plate in citizen_plates(id_number)
+                for record in violations_connector.fetch(
+                    QueryRequest("violations", subject, {"plate": plate})
+                ).records
+                if record["is_handled"]
+                and record["points"]
+                and start <= timezone.localtime(record["occurred_at"]).date() <= today
+            ]
+            assert points.summary["points"] == sum(r["points"] for r in counted) < 12
+            assert sorted(
+                (r["occurred_at"], r["behaviour"], r["place"], r["points"]) for r in counted
+            ) == sorted(
+                (r["occurred_at"], r["behaviour"], r["place"], r["points"]) for r in points.records
+            )
+
+
 def test_demo_violations_are_plausible():
     today = dt.date.today()
-    plates_seen = 0
-    for plate in ("粤B12345", "粤BD12345", "京A88888", "沪C12345", "粤B54321"):
-        result = demo_connector(get("violations")).fetch(
-            QueryRequest("violations", ZHANG_SAN, {"plate": plate})
-        )
-        plates_seen += bool(result.records)
-        for record in result.records:
-            assert record["fine"] % 100 == 0 and 0 < record["fine"] <= 200_000  # whole yuan, fen
-            assert 0 <= record["points"] <= 12
-            assert today - dt.timedelta(days=560) <= record["occurred_at"].date() <= today
-        assert result.summary["unhandled_fine"] == sum(
-            r["fine"] for r in result.records if not r["is_handled"]
-        )
-    assert plates_seen >= 2  # most plates have something to show
+    seen = 0
+    for id_number in id_numbers():
+        subject = Subject(name="测试", id_number=id_number)
+        for plate in citizen_plates(id_number):
+            result = demo_connector(get("violations")).fetch(
+                QueryRequest("violations", subject, {"plate": plate})
+            )
+            seen += len(result.records)
+            for record in result.records:
+                assert record["fine"] % 100 == 0 and 0 < record["fine"] <= 200_000
+                assert 0 <= record["points"] <= 12
+                assert today - dt.timedelta(days=560) <= record["occurred_at"].date() <= today
+                # A motorway offence happens on a motorway, and only there.
+                assert ("高速公路" in record["behaviour"]) == ("高速" in record["place"])
+            assert result.summary["unhandled_fine"] == sum(
+                r["fine"] for r in result.records if not r["is_handled"]
+            )
+    assert seen >= 40  # most citizens have something to show
 
 
 def test_demo_housing_fund_balance_follows_its_transactions():
