@@ -198,12 +198,15 @@ def test_when_the_binding_ends_its_future_bookings_are_cancelled_and_told(
 def test_the_queue_says_the_binding_was_removed(frozen, plain_account, window, zhang, li, staff):
     from weizheng.identity.actions import do_unbind
 
-    slot = slot_at(window, at(7, 10, 0))
-    book(plain_account, ZHANG, slot)
-    book(plain_account, LI, slot)
-    frozen.move_to(at(7, 9, 45))
-    do_unbind(binding=zhang)
+    served = book(plain_account, ZHANG, slot_at(window, at(7, 9, 30)))
+    book(plain_account, LI, slot_at(window, at(7, 10, 0)))
+    frozen.move_to(at(7, 9, 35))
+    actions.check_staff_check_in(booking=served, actor=staff["hank"])
+    actions.check_finish(booking=served, outcome=BookingStatus.COMPLETED, actor=staff["hank"])
+    frozen.move_to(at(7, 10, 5))
+    do_unbind(binding=zhang)  # a past, completed booking stays in the day's queue
 
     page = queue_page(plain_account, window, staff["hank"])
 
     assert page.count("(binding removed)") == 1 and "李*" in page
+    assert f'data-booking="{served.pk}" data-status="completed"' in page
