@@ -32,6 +32,13 @@ def upcoming(account: Any, openid: str) -> list[Row]:
     return [_row(b, account) for b in upcoming_bookings(account=account, openid=openid)]
 
 
+def cancel_upcoming(*, binding: Any, actor: Any = None, ip_address: str | None = None) -> None:
+    """A booking needs a binding: the upcoming ones made under an ended binding are cancelled."""
+    from .actions import do_cancel_bookings_of_binding
+
+    do_cancel_bookings_of_binding(binding=binding, actor=actor, ip_address=ip_address)
+
+
 register(
     "appointments.bookings",
     _("Bookings"),
@@ -39,8 +46,9 @@ register(
     order=30,
     in_progress=upcoming,
     after_unbinding=_(
-        "Bookings stay valid after unbinding: you can still attend them, or cancel them on their "
-        "page. Each booking keeps a blind index of your ID number (a one-way code, not the "
-        "number) so that the no-show rule can be applied."
+        "A booking needs a binding: unbinding cancels these bookings, frees their places and "
+        "sends you a message. Past bookings stay for your history and keep a blind index of your "
+        "ID number (a one-way code, not the number) so that the no-show rule can be applied."
     ),
+    on_unbind=cancel_upcoming,
 )

@@ -545,6 +545,10 @@ def do_unbind(
         withdrawn = Consent.objects.filter(binding=locked, withdrawn_at__isnull=True).update(
             withdrawn_at=now
         )
+        # What other apps end with the binding (upcoming bookings...): see personal_data.
+        from .personal_data import run_unbind_hooks
+
+        run_unbind_hooks(binding=locked, actor=actor, ip_address=ip_address)
         do_audit(
             action="identity.unbound",
             actor=actor,

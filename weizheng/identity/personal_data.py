@@ -15,6 +15,8 @@ A provider gets the account and the citizen's own openid and returns rows that a
 masked: it reads no more than the page shows (never decrypts a field the page does not need).
 `in_progress` (optional) lists what is still under way (upcoming bookings, open applications),
 shown on the unbind page with `after_unbinding`, the honest sentence on what happens to them.
+`on_unbind` (optional) is called as on_unbind(binding=, actor=, ip_address=) inside the
+transaction that ends a binding (e.g. appointments cancel the upcoming bookings made under it).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Section:
     order: int = 100
     in_progress: Provider | None = None
     after_unbinding: str | Promise = ""
+    on_unbind: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,10 @@ def register(
     order: int = 100,
     in_progress: Provider | None = None,
     after_unbinding: str | Promise = "",
+    on_unbind: Callable[..., Any] | None = None,
 ) -> Section:
     """Add (or replace, for the same key) a section of the "My data" page."""
-    section = Section(key, label, provider, order, in_progress, after_unbinding)
+    section = Section(key, label, provider, order, in_progress, after_unbinding, on_unbind)
     _sections[key] = section
     return section
 
@@ -116,3 +120,11 @@ def in_progress_for(*, account: Any, openid: str) -> list[Filled]:
         _fill(s, s.in_progress, account, openid) for s in sections() if s.in_progress is not None
     ]
     return [f for f in filled if f.rows or f.failed]
+
+
+def run_unbind_hooks(*, binding: Any, actor: Any = None, ip_address: str | None = None) -> None:
+    """Tell every app that a binding ends (called by identity.actions.do_unbind in its
+    transaction: an app that fails makes the unbinding fail, nothing half-done)."""
+    for section in sections():
+        if section.on_unbind is not None:
+            section.on_unbind(binding=binding, actor=actor, ip_address=ip_address)

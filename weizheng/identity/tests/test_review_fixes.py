@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the fixtures are imported from test_h5_binding)
 """What a reviewer found driving the demo: the audit of wrong codes and cool-downs, a code that
 stays valid for a corrected ID, the form's layout and default button, the done page's services,
 "My data" listing every app's section, the unbind page's warning, and the office look-up's labels."""
@@ -56,7 +57,7 @@ def test_wrong_codes_and_the_cool_down_are_audited_with_the_phone_masked(plain_a
 
 
 # --- 3. a refusal for the ID keeps the proven code --------------------------------------------
-def test_a_refused_id_keeps_the_code_for_a_corrected_retry(browser, mock_account, sms_outbox):  # noqa: F811
+def test_a_refused_id_keeps_the_code_for_a_corrected_retry(browser, mock_account, sms_outbox):
     make_binding(
         account=mock_account, openid="oSomeoneElse000000000000001", id_number="11010519491231002X"
     )
@@ -137,7 +138,7 @@ def test_the_kept_code_still_expires(plain_account, sms_outbox):
 
 
 # --- 2. the form: Bind is the default button, the code row fits ---------------------------------
-def test_enter_in_the_form_binds_because_bind_is_its_first_submit_button(browser):  # noqa: F811
+def test_enter_in_the_form_binds_because_bind_is_its_first_submit_button(browser):
     agree(browser)
     html = browser.get(FORM).content.decode()
     buttons = re.findall(r'<button[^>]*type="submit"[^>]*>', html)
@@ -147,7 +148,7 @@ def test_enter_in_the_form_binds_because_bind_is_its_first_submit_button(browser
 
 
 # --- 6. the done page offers the account's services ----------------------------------------------
-def test_the_done_page_offers_the_main_services(browser, mock_account, lina):  # noqa: F811
+def test_the_done_page_offers_the_main_services(browser, mock_account, lina):
     make_binding(account=mock_account, openid=lina.openid)
     html = browser.get("/h5/police/id/done/").content.decode()
     for url in ("/h5/police/records/", "/h5/police/services/guides/", "/h5/police/appointments/"):
@@ -156,7 +157,7 @@ def test_the_done_page_offers_the_main_services(browser, mock_account, lina):  #
 
 
 # --- 4. "My data": every app's section, notification kinds by their label ----------------------
-def test_my_data_lists_each_apps_section_and_kinds_by_label(browser, mock_account, lina):  # noqa: F811
+def test_my_data_lists_each_apps_section_and_kinds_by_label(browser, mock_account, lina):
     from weizheng.notifications import registry
     from weizheng.notifications.models import Notification
 
@@ -177,7 +178,7 @@ def test_my_data_lists_each_apps_section_and_kinds_by_label(browser, mock_accoun
 def test_a_section_only_shows_the_citizens_own_rows_and_a_broken_one_hides_nothing_else(
     browser,
     mock_account,
-    lina,  # noqa: F811
+    lina,
 ):
     seen = []
 
@@ -200,7 +201,7 @@ def test_a_section_only_shows_the_citizens_own_rows_and_a_broken_one_hides_nothi
     assert 'data-section="eservices.applications"' in html
 
 
-def test_record_queries_in_the_citizens_name_are_listed(browser, mock_account, lina):  # noqa: F811
+def test_record_queries_in_the_citizens_name_are_listed(browser, mock_account, lina):
     from weizheng.core.actions import do_audit
 
     binding = make_binding(account=mock_account, openid=lina.openid)
@@ -227,7 +228,7 @@ def test_record_queries_in_the_citizens_name_are_listed(browser, mock_account, l
 
 
 # --- 5. the unbind page says what goes on ---------------------------------------------------------
-def test_the_unbind_page_lists_what_is_under_way_and_what_is_kept(browser, mock_account, lina):  # noqa: F811
+def test_the_unbind_page_lists_what_is_under_way_and_what_is_kept(browser, mock_account, lina):
     def upcoming(account, openid):
         return [personal_data.Row(label="驾驶证业务 1 号窗口 · 2026-03-03 09:00", value="B123")]
 
@@ -247,16 +248,16 @@ def test_the_unbind_page_lists_what_is_under_way_and_what_is_kept(browser, mock_
         personal_data._sections.pop("test.bookings")
     assert 'data-test="in-progress"' in html and "B123" in html
     assert "Bookings stay valid after unbinding." in html
-    assert "Unbinding does not cancel them" in html
+    assert 'data-test="choose"' in html
 
 
-def test_the_privacy_notice_says_what_unbinding_keeps(browser):  # noqa: F811
+def test_the_privacy_notice_says_what_unbinding_keeps(browser):
     html = browser.get(START).content.decode()
     assert "blind index of your ID number" in html and "no-show rule" in html
 
 
 # --- 4. the followers "me" page links to the binding ----------------------------------------------
-def test_the_me_page_shows_the_binding_status_and_links(browser, mock_account, lina):  # noqa: F811
+def test_the_me_page_shows_the_binding_status_and_links(browser, mock_account, lina):
     unbound = browser.get("/h5/police/me/").content.decode()
     assert "Not bound" in unbound and 'href="/h5/police/id/"' in unbound
     assert 'href="/h5/police/id/mine/"' in unbound
@@ -264,3 +265,34 @@ def test_the_me_page_shows_the_binding_status_and_links(browser, mock_account, l
     bound = browser.get("/h5/police/me/").content.decode()
     assert 'data-field="binding">Bound<' in bound and 'href="/h5/police/id/"' not in bound
     assert active_binding(account=mock_account, openid=lina.openid) is not None
+
+
+def test_unbinding_cancels_the_upcoming_bookings_through_the_hook(browser, mock_account, lina):
+    calls = []
+    binding = make_binding(account=mock_account, openid=lina.openid)
+    section = personal_data._sections["appointments.bookings"]
+    assert section.on_unbind is not None
+    try:
+        personal_data.register(
+            "test.hook", "Hook", lambda a, o: [], on_unbind=lambda **kw: calls.append(kw)
+        )
+        browser.post("/h5/police/id/unbind/", {"confirm": "yes"})
+    finally:
+        personal_data._sections.pop("test.hook")
+    assert [c["binding"].pk for c in calls] == [binding.pk]
+    assert calls[0]["binding"].unbound_at is not None
+
+
+def test_a_failing_hook_leaves_the_binding_as_it_was(browser, mock_account, lina):
+    def broken(**kwargs):
+        raise RuntimeError("the other app is broken")
+
+    make_binding(account=mock_account, openid=lina.openid)
+    try:
+        personal_data.register("test.broken", "Broken", lambda a, o: [], on_unbind=broken)
+        with pytest.raises(RuntimeError):
+            actions.do_unbind(binding=active_binding(account=mock_account, openid=lina.openid))
+    finally:
+        personal_data._sections.pop("test.broken")
+    assert active_binding(account=mock_account, openid=lina.openid).name == "张三"
+    assert not AuditLog.objects.filter(action="identity.unbound").exists()
