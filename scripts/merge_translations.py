@@ -56,6 +56,12 @@ def main() -> int:
     filled = 0
     for entry in chinese:
         if entry.obsolete or (entry.translated() and not entry.fuzzy):
+            source = known.get((entry.msgctxt, entry.msgid))
+            if source is not None and source.msgstr and source.msgstr != entry.msgstr:
+                # Kept: a msgid may serve several places. Give yours a context, or change it here.
+                print(
+                    f"kept {entry.msgstr!r} for {entry.msgid!r}; a fragment says {source.msgstr!r}"
+                )
             continue
         source = known.get((entry.msgctxt, entry.msgid))
         if "fuzzy" in entry.flags:
