@@ -149,7 +149,15 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # In the database, not in process memory: web workers, the task worker and the commands must
+    # see the same short-lived values (record-query links, the working-day calendar). The table
+    # is created by core's migration 0003.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "weizheng_cache",
+        }
+    }
 
 # --- Background work -------------------------------------------------------------------------
 # django-tasks: the database backend by default; RQ on Redis for several machines.

@@ -30,3 +30,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
             "WEIZHENG_TEST_DB", f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
         )
     }
+if not os.environ.get("REDIS_URL"):
+    # Tests clear cached values around each test, also in tests without a database; the shared
+    # database cache of dev and production is covered by core's test_cache.py.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -28,6 +28,16 @@ from weizheng.core.workdays import (
 )
 from weizheng.staff.testing import login_staff
 
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Messages are asserted in English (the msgids), whatever the catalogue holds."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

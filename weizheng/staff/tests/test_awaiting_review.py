@@ -21,6 +21,16 @@ from weizheng.staff.models import Department, Membership, Role
 from weizheng.staff.selectors import awaiting_review_by
 from weizheng.staff.testing import login_staff
 
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Messages are asserted in English (the msgids), whatever the catalogue holds."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 pytestmark = pytest.mark.django_db
 
 
