@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from weizheng.core.errors import AppError
@@ -405,12 +405,12 @@ def guide_translate(request: HttpRequest, account: OfficialAccount, guide_id: in
 
 # --- online applications: the department's queue ---------------------------------------------
 STEP_LABELS = {
-    ApplicationStatus.ACCEPTED: _lazy("Accept"),
-    ApplicationStatus.RETURNED: _lazy("Return for correction"),
-    ApplicationStatus.UNDER_REVIEW: _lazy("Start the review"),
-    ApplicationStatus.APPROVED: _lazy("Approve"),
-    ApplicationStatus.REJECTED: _lazy("Reject"),
-    ApplicationStatus.COMPLETED: _lazy("Complete"),
+    ApplicationStatus.ACCEPTED: pgettext_lazy("application step", "Accept"),
+    ApplicationStatus.RETURNED: pgettext_lazy("application step", "Return for correction"),
+    ApplicationStatus.UNDER_REVIEW: pgettext_lazy("application step", "Start the review"),
+    ApplicationStatus.APPROVED: pgettext_lazy("application step", "Approve"),
+    ApplicationStatus.REJECTED: pgettext_lazy("application step", "Reject"),
+    ApplicationStatus.COMPLETED: pgettext_lazy("application step", "Complete"),
 }
 
 
