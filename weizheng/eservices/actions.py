@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from weizheng.core.actions import do_audit
 from weizheng.core.errors import AppError
@@ -561,11 +562,10 @@ def clean_answers(
 ) -> dict[str, str]:
     """The answers to the guide's form, each checked by its kind; with `complete`, every
     required field must be answered (an upload field by a file among `attached`, the keys of
-    the files the application has or is about to get). AppError names the first bad field."""
-    import regex
-
-    from weizheng.identity.idcard import InvalidIdNumber, check_id_number
-
+    the files the application has or is about to get). Every field is checked before refusing:
+    the AppError's `errors` extra maps each bad field's key to its problem (the form shows each
+    next to its field), `field` names the first; its code is the problems' when they share one
+    (answer_missing), `answers_invalid` when they differ."""
     fields = {f.key: f for f in guide.form_fields.all()}
     unknown = set(answers) - set(fields)
     if unknown:
@@ -573,77 +573,99 @@ def clean_answers(
             "bad_field", _("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}
         )
     cleaned: dict[str, str] = {}
+    problems: list[tuple[str, str, str]] = []  # (field key, code, message)
     for key, field in fields.items():
         if field.kind == FieldKind.FILE:
             if complete and field.is_required and key not in attached:
-                raise AppError(
-                    "file_missing",
-                    _("Attach “%(label)s”.") % {"label": field.label},
-                    field=key,
+                problems.append(
+                    (key, "file_missing", _("Attach “%(label)s”.") % {"label": field.label})
                 )
             continue
         value = " ".join(str(answers.get(key) or "").split())
         if not value:
             if complete and field.is_required:
-                raise AppError(
-                    "answer_missing",
-                    _("“%(label)s” is required.") % {"label": field.label},
-                    field=key,
+                problems.append(
+                    (
+                        key,
+                        "answer_missing",
+                        _("“%(label)s” is required.") % {"label": field.label},
+                    )
                 )
             continue
-        if len(value) > MAX_ANSWER_LENGTH:
-            raise AppError(
-                "answer_too_long",
-                _("“%(label)s” is longer than %(n)d characters.")
-                % {"label": field.label, "n": MAX_ANSWER_LENGTH},
-                field=key,
-            )
-        if field.kind == FieldKind.NUMBER:
-            try:
-                number = Decimal(value)
-            except InvalidOperation:
-                number = None
-            if number is None or not number.is_finite():
-                raise AppError(
-                    "bad_number",
-                    _("“%(label)s” must be a number.") % {"label": field.label},
-                    field=key,
-                )
-        elif field.kind == FieldKind.DATE:
-            try:
-                date.fromisoformat(value)
-            except ValueError as exc:
-                raise AppError(
-                    "bad_date",
-                    _("“%(label)s” is a date written as 2026-10-01.") % {"label": field.label},
-                    field=key,
-                ) from exc
-        elif field.kind == FieldKind.SELECT and value not in field.choices:
-            raise AppError(
-                "bad_choice",
-                _("Choose one of the options of “%(label)s”.") % {"label": field.label},
-                field=key,
-            )
-        elif field.kind == FieldKind.ID_NUMBER:
-            try:
-                value = check_id_number(value)
-            except InvalidIdNumber as exc:
-                raise AppError(
-                    "bad_id_number",
-                    _("“%(label)s” is not a valid resident ID number (check the last digit).")
-                    % {"label": field.label},
-                    field=key,
-                ) from exc
-        elif field.kind == FieldKind.PHONE:
-            value = value.replace(" ", "").replace("-", "")
-            if not regex.match(PHONE_NUMBER, value):
-                raise AppError(
-                    "bad_phone",
-                    _("“%(label)s” is an 11-digit mobile number.") % {"label": field.label},
-                    field=key,
-                )
-        cleaned[key] = value
+        problem = _answer_problem(field, value)
+        if isinstance(problem, tuple):
+            problems.append((key, *problem))
+            continue
+        cleaned[key] = problem
+    if problems:
+        first_key, first_code, first_message = problems[0]
+        codes = {code for _key, code, _text in problems}
+        code = first_code if len(codes) == 1 else "answers_invalid"
+        message = first_message
+        if len(problems) > 1:
+            message = ngettext(
+                "%(count)d field needs correcting: see the note under it.",
+                "%(count)d fields need correcting: see the note under each.",
+                len(problems),
+            ) % {"count": len(problems)}
+        raise AppError(
+            code,
+            message,
+            field=first_key,
+            errors={key: str(text) for key, _code, text in problems},
+        )
     return cleaned
+
+
+def _answer_problem(field: ApplicationField, value: str) -> str | tuple[str, str]:
+    """The answer as stored (normalised by its kind), or (code, message) of what is wrong."""
+    import regex
+
+    from weizheng.identity.idcard import InvalidIdNumber, check_id_number
+
+    if len(value) > MAX_ANSWER_LENGTH:
+        return (
+            "answer_too_long",
+            _("“%(label)s” is longer than %(n)d characters.")
+            % {"label": field.label, "n": MAX_ANSWER_LENGTH},
+        )
+    if field.kind == FieldKind.NUMBER:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            return "bad_number", _("“%(label)s” must be a number.") % {"label": field.label}
+    elif field.kind == FieldKind.DATE:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return (
+                "bad_date",
+                _("“%(label)s” is a date written as 2026-10-01.") % {"label": field.label},
+            )
+    elif field.kind == FieldKind.SELECT and value not in field.choices:
+        return (
+            "bad_choice",
+            _("Choose one of the options of “%(label)s”.") % {"label": field.label},
+        )
+    elif field.kind == FieldKind.ID_NUMBER:
+        try:
+            value = check_id_number(value)
+        except InvalidIdNumber:
+            return (
+                "bad_id_number",
+                _("“%(label)s” is not a valid resident ID number (check the last digit).")
+                % {"label": field.label},
+            )
+    elif field.kind == FieldKind.PHONE:
+        value = value.replace(" ", "").replace("-", "")
+        if not regex.match(PHONE_NUMBER, value):
+            return (
+                "bad_phone",
+                _("“%(label)s” is an 11-digit mobile number.") % {"label": field.label},
+            )
+    return value
 
 
 def _require_binding(*, account: OfficialAccount, openid: str) -> Any:

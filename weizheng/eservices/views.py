@@ -270,6 +270,7 @@ def _render_form(
     application: Any,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
+    summary: str = "",
     status: int = 200,
 ) -> HttpResponse:
     account = request.account  # type: ignore[attr-defined]
@@ -282,6 +283,7 @@ def _render_form(
             application=application,
             rows=_form_rows(request, guide, application, values),
             errors=errors or {},
+            summary=summary,
             had_files=bool(request.FILES),
             guide_url=reverse(
                 "eservices:guide", kwargs={"account_slug": account.slug, "guide_id": guide.pk}
@@ -327,7 +329,8 @@ def _save_posted(request: HttpRequest, guide: Any, application: Any) -> HttpResp
             guide=guide,
             application=application,
             values=answers,
-            errors={field or "__all__": refused.message},
+            errors=refused.extra.get("errors") or {field or "__all__": refused.message},
+            summary=refused.message,
             status=refused.status,
         )
     if submit:
