@@ -36,6 +36,7 @@ from .models import (
     ApplicationFile,
     ApplicationRating,
     ApplicationStatus,
+    DateLimit,
     FieldKind,
     FileType,
     GuideMaterial,
@@ -575,15 +576,33 @@ def clean_answers(
     cleaned: dict[str, str] = {}
     problems: list[tuple[str, str, str]] = []  # (field key, code, message)
     for key, field in fields.items():
+        condition = fields.get(field.required_when_field) if field.required_when_field else None
+        is_required = field.is_required or (
+            condition is not None
+            and " ".join(str(answers.get(condition.key) or "").split()) == field.required_when_value
+        )
         if field.kind == FieldKind.FILE:
-            if complete and field.is_required and key not in attached:
+            if complete and is_required and key not in attached:
                 problems.append(
                     (key, "file_missing", _("Attach “%(label)s”.") % {"label": field.label})
                 )
             continue
         value = " ".join(str(answers.get(key) or "").split())
         if not value:
-            if complete and field.is_required:
+            if complete and is_required and condition is not None and not field.is_required:
+                problems.append(
+                    (
+                        key,
+                        "answer_missing",
+                        _("“%(label)s” is required when “%(other)s” is “%(value)s”.")
+                        % {
+                            "label": field.label,
+                            "other": condition.label,
+                            "value": field.required_when_value,
+                        },
+                    )
+                )
+            elif complete and is_required:
                 problems.append(
                     (
                         key,
@@ -638,12 +657,22 @@ def _answer_problem(field: ApplicationField, value: str) -> str | tuple[str, str
             return "bad_number", _("“%(label)s” must be a number.") % {"label": field.label}
     elif field.kind == FieldKind.DATE:
         try:
-            date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             return (
                 "bad_date",
                 _("“%(label)s” is a date written as 2026-10-01.") % {"label": field.label},
             )
+        today = timezone.localdate()
+        if field.date_limit == DateLimit.NOT_AFTER_TODAY and day > today:
+            return "date_after_today", _("“%(label)s” cannot be later than today.") % {
+                "label": field.label
+            }
+        if field.date_limit == DateLimit.NOT_BEFORE_TODAY and day < today:
+            return "date_before_today", _("“%(label)s” cannot be earlier than today.") % {
+                "label": field.label
+            }
+        value = day.isoformat()
     elif field.kind == FieldKind.SELECT and value not in field.choices:
         return (
             "bad_choice",
@@ -1271,19 +1300,68 @@ def clean_form_fields(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     field="max_size_kb",
                     **where,
                 )
+        date_limit = str(row.get("date_limit") or "")
+        if date_limit not in DateLimit.values or (date_limit and kind != FieldKind.DATE):
+            raise AppError(
+                "bad_date_limit",
+                _("Field %(n)d: a date limit applies to a date field only.") % {"n": number},
+                field="date_limit",
+                **where,
+            )
+        when_field = str(row.get("required_when_field") or "").strip().lower()
+        when_value = " ".join(str(row.get("required_when_value") or "").split())
+        if bool(when_field) != bool(when_value) or (when_field and prefill):
+            raise AppError(
+                "bad_condition",
+                _(
+                    "Field %(n)d: a condition names both the key of a choice field and one of "
+                    "its options (and a value from the binding needs none)."
+                )
+                % {"n": number},
+                field="required_when_field" if not when_field else "required_when_value",
+                **where,
+            )
         cleaned.append(
             {
                 "key": key,
                 "label": label,
                 "kind": kind,
-                "is_required": bool(row.get("is_required", True)),
+                # A condition decides when the field is required.
+                "is_required": bool(row.get("is_required", True)) and not when_field,
                 "choices": choices,
                 "help_text": help_text,
                 "prefill": prefill,
                 "file_types": file_types,
                 "max_size_kb": max_size_kb,
+                "date_limit": date_limit,
+                "required_when_field": when_field,
+                "required_when_value": when_value,
             }
         )
+    # Conditions may name a field further down: checked once every row is known.
+    selects = {row["key"]: row["choices"] for row in cleaned if row["kind"] == FieldKind.SELECT}
+    for number, row in enumerate(cleaned, start=1):
+        when_field, when_value = row["required_when_field"], row["required_when_value"]
+        if not when_field:
+            continue
+        if when_field == row["key"] or when_field not in selects:
+            raise AppError(
+                "condition_field",
+                _(
+                    "Field %(n)d: the condition names %(key)s, which is not a choice field of this form."
+                )
+                % {"n": number, "key": when_field},
+                field="required_when_field",
+                row=number,
+            )
+        if when_value not in selects[when_field]:
+            raise AppError(
+                "condition_value",
+                _("Field %(n)d: “%(value)s” is not one of the options of %(key)s.")
+                % {"n": number, "value": when_value, "key": when_field},
+                field="required_when_value",
+                row=number,
+            )
     return cleaned
 
 

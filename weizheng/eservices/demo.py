@@ -373,7 +373,12 @@ FORMS: dict[tuple[str, str], list[dict[str, Any]]] = {
             "is_required": False,
             "help_text": "见驾驶证副页，12 位数字；记不清可不填。",
         },
-        {"key": "lost_on", "label": "遗失或损毁日期", "kind": "date"},
+        {
+            "key": "lost_on",
+            "label": "遗失或损毁日期",
+            "kind": "date",
+            "date_limit": "not_after_today",
+        },
         {
             "key": "reason",
             "label": "补领原因",
@@ -390,8 +395,9 @@ FORMS: dict[tuple[str, str], list[dict[str, Any]]] = {
             "key": "mail_address",
             "label": "邮寄地址",
             "kind": "address",
-            "is_required": False,
-            "help_text": "选择邮政寄递时填写，写明区、街道、门牌号。",
+            "required_when_field": "delivery",
+            "required_when_value": "邮政寄递（到付）",
+            "help_text": "写明区、街道、门牌号。",
         },
         {
             "key": "photo",
@@ -417,7 +423,12 @@ FORMS: dict[tuple[str, str], list[dict[str, Any]]] = {
             "kind": "select",
             "choices": ["小型汽车（非营运）", "小型汽车（营运）", "摩托车", "其他"],
         },
-        {"key": "registered_on", "label": "初次登记日期", "kind": "date"},
+        {
+            "key": "registered_on",
+            "label": "初次登记日期",
+            "kind": "date",
+            "date_limit": "not_after_today",
+        },
         {
             "key": "inspection_report",
             "label": "安全技术检验合格证明",
@@ -443,7 +454,13 @@ FORMS: dict[tuple[str, str], list[dict[str, Any]]] = {
             ],
         },
         {"key": "area", "label": "建筑面积（平方米）", "kind": "number"},
-        {"key": "wanted_on", "label": "希望通水日期", "kind": "date", "is_required": False},
+        {
+            "key": "wanted_on",
+            "label": "希望通水日期",
+            "kind": "date",
+            "is_required": False,
+            "date_limit": "not_before_today",
+        },
         {
             "key": "certificate",
             "label": "不动产权证书",

@@ -14,6 +14,7 @@ from weizheng.core.errors import AppError
 
 from .models import (
     ApplicationStatus,
+    DateLimit,
     FieldKind,
     FileType,
     HandlingMode,
@@ -153,6 +154,16 @@ class FieldRowForm(forms.Form):
         label=_("Largest file (KB)"), required=False, min_value=1, max_value=20 * 1024
     )
     help_text = forms.CharField(label=_("Help text"), max_length=200, required=False)
+    date_limit = forms.ChoiceField(
+        label=_("Date limit"), choices=DateLimit.choices, required=False, initial=""
+    )
+    required_when_field = forms.CharField(
+        label=_("Required when field"),
+        max_length=40,
+        required=False,
+        help_text=_("The key of a choice field; with an option below, it overrides Required."),
+    )
+    required_when_value = forms.CharField(label=_("has the option"), max_length=100, required=False)
 
 
 FieldFormSet = forms.formset_factory(

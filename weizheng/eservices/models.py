@@ -222,6 +222,14 @@ class Prefill(models.TextChoices):
     PHONE = "phone", _("Mobile number from the real-name binding")
 
 
+class DateLimit(models.TextChoices):
+    """What a date answer must be to be plausible (a loss date is not in the future)."""
+
+    NONE = "", _("Any date")
+    NOT_AFTER_TODAY = "not_after_today", _("Not after today")
+    NOT_BEFORE_TODAY = "not_before_today", _("Not before today")
+
+
 class FileType(models.TextChoices):
     """File types an upload field may accept, recognised by their first bytes."""
 
@@ -248,6 +256,14 @@ class ApplicationField(models.Model):
     # Upload fields: the accepted types (FileType values) and the largest file in KB.
     file_types = models.JSONField(_("accepted file types"), default=list, blank=True)
     max_size_kb = models.PositiveIntegerField(_("largest file (KB)"), null=True, blank=True)
+    # Date fields: a plausible date (DateLimit).
+    date_limit = models.CharField(
+        _("date limit"), max_length=20, choices=DateLimit.choices, blank=True, default=""
+    )
+    # Required only when the select field with this key has this answer (both or neither);
+    # such a field is stored with is_required False: the condition decides.
+    required_when_field = models.SlugField(_("required when field"), max_length=40, blank=True)
+    required_when_value = models.CharField(_("required when value"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("application form field")

@@ -576,6 +576,9 @@ def _field_initial(guide: ServiceGuide) -> list[dict[str, Any]]:
             "file_types": f.file_types,
             "max_size_kb": f.max_size_kb,
             "help_text": f.help_text,
+            "date_limit": f.date_limit,
+            "required_when_field": f.required_when_field,
+            "required_when_value": f.required_when_value,
             "ORDER": n + 1,
         }
         for n, f in enumerate(guide.form_fields.all())

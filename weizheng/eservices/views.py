@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -33,6 +33,7 @@ from .guide_actions import actions_for
 from .models import (
     ApplicationRating,
     ApplicationStatus,
+    DateLimit,
     FileType,
     HandlingMode,
     Language,
@@ -236,14 +237,23 @@ def _form_rows(
         Prefill.PHONE: mask_phone(binding.phone),
     }
     files = {f.field_key: f for f in application.files.all()} if application else {}
+    fields = list(guide.form_fields.all())
+    labels = {f.key: f.label for f in fields}
+    today = timezone.localdate().isoformat()
     rows = []
-    for field in guide.form_fields.all():
+    for field in fields:
         row: dict[str, Any] = {
             "field": field,
             "name": (FILE_PREFIX if field.is_file else ANSWER_PREFIX) + field.key,
             "value": values.get(field.key, ""),
             "prefilled": masked.get(field.prefill, "") if field.prefill else "",
             "file": files.get(field.key),
+            "max": today if field.date_limit == DateLimit.NOT_AFTER_TODAY else "",
+            "min": today if field.date_limit == DateLimit.NOT_BEFORE_TODAY else "",
+            "condition": _("Required when “%(other)s” is “%(value)s”.")
+            % {"other": labels[field.required_when_field], "value": field.required_when_value}
+            if field.required_when_field in labels
+            else "",
         }
         if field.is_file:
             types = allowed_types(field)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import translation
 
@@ -16,7 +19,8 @@ from weizheng.eservices import staff_views
 from weizheng.eservices.actions import check_save_application, check_save_form
 from weizheng.eservices.models import Application
 
-from .conftest import CITIZEN, as_citizen
+from .conftest import CITIZEN, as_citizen, signed_in
+from .test_staff_applications import designer_post
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +134,170 @@ def test_the_refusal_names_each_bad_field_with_its_own_reason(world, four_requir
         "certificate": "Attach “不动产权证书”.",
     }
     assert Application.objects.count() == 0
+
+
+# --- plausible answers: date limits and conditional fields ------------------------------------
+DELIVERY = "邮政寄递（到付）"
+LOSS_FORM = [
+    {"key": "lost_on", "label": "遗失日期", "kind": "date", "date_limit": "not_after_today"},
+    {
+        "key": "wanted_on",
+        "label": "希望领证日期",
+        "kind": "date",
+        "is_required": False,
+        "date_limit": "not_before_today",
+    },
+    {
+        "key": "delivery",
+        "label": "领取方式",
+        "kind": "select",
+        "choices": ["到车管所窗口领取", DELIVERY],
+    },
+    {
+        "key": "mail_address",
+        "label": "邮寄地址",
+        "kind": "address",
+        "required_when_field": "delivery",
+        "required_when_value": DELIVERY,
+    },
+]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def loss_form(world, online):
+    check_save_form(guide=online, actor=world["carol"], fields=LOSS_FORM, accepts_online=True)
+    return online
+
+
+def save(world, guide, **answers):
+    return check_save_application(
+        account=world["water"], guide=guide, openid=CITIZEN, answers=answers, submit=True
+    )
+
+
+@time_machine.travel(datetime(2026, 10, 9, 23, 30, tzinfo=SHANGHAI), tick=False)
+def test_a_loss_date_after_today_is_refused_and_today_is_accepted(world, loss_form):
+    with pytest.raises(AppError) as refused:
+        save(world, loss_form, lost_on="2026-10-10", delivery="到车管所窗口领取")
+    assert refused.value.code == "date_after_today"
+    assert refused.value.extra["errors"] == {"lost_on": "“遗失日期” cannot be later than today."}
+    assert Application.objects.count() == 0
+    with pytest.raises(AppError) as refused:
+        save(
+            world,
+            loss_form,
+            lost_on="2026-10-01",
+            wanted_on="2026-10-08",
+            delivery="到车管所窗口领取",
+        )
+    assert refused.value.code == "date_before_today"
+    # Today in Shanghai is 10 October's eve: the 9th is today, not the future.
+    application = save(world, loss_form, lost_on="2026-10-09", delivery="到车管所窗口领取")
+    assert application.answers["lost_on"] == "2026-10-09"
+
+
+@time_machine.travel(datetime(2026, 10, 9, 10, tzinfo=SHANGHAI), tick=False)
+def test_the_mailing_address_is_required_only_when_mailing_is_chosen(world, loss_form):
+    with pytest.raises(AppError) as refused:
+        save(world, loss_form, lost_on="2026-01-05", delivery=DELIVERY)
+    assert refused.value.extra["errors"] == {
+        "mail_address": "“邮寄地址” is required when “领取方式” is “邮政寄递（到付）”."
+    }
+    assert Application.objects.count() == 0
+    assert save(world, loss_form, lost_on="2026-01-05", delivery="到车管所窗口领取").receipt_no
+
+
+def test_the_apply_page_tells_when_the_mailing_address_is_required(world, loss_form):
+    client = as_citizen(Client(HTTP_ACCEPT_LANGUAGE="en"), world["water"], CITIZEN)
+    page = client.get(f"{H5}/guides/{loss_form.pk}/apply/").content.decode()
+    assert 'data-test="condition-mail_address"' in page
+    assert "Required when “领取方式” is “邮政寄递（到付）”." in page
+
+
+@pytest.mark.parametrize(
+    ("rows", "code", "row", "field"),
+    [
+        (
+            [{"key": "name", "label": "姓名", "kind": "text", "date_limit": "not_after_today"}],
+            "bad_date_limit",
+            1,
+            "date_limit",
+        ),
+        (
+            [LOSS_FORM[2], {**LOSS_FORM[3], "required_when_value": ""}],
+            "bad_condition",
+            2,
+            "required_when_value",
+        ),
+        (
+            [LOSS_FORM[2], {**LOSS_FORM[3], "required_when_field": "lost_on"}],
+            "condition_field",
+            2,
+            "required_when_field",
+        ),
+        (
+            [{**LOSS_FORM[3], "required_when_field": "nowhere"}],
+            "condition_field",
+            1,
+            "required_when_field",
+        ),
+        (
+            [LOSS_FORM[2], {**LOSS_FORM[3], "required_when_value": "快递"}],
+            "condition_value",
+            2,
+            "required_when_value",
+        ),
+    ],
+)
+def test_the_designer_refuses_a_bad_limit_or_condition_and_saves_nothing(
+    world, online, rows, code, row, field
+):
+    before = list(online.form_fields.values_list("key", flat=True))
+    with pytest.raises(AppError) as refused:
+        check_save_form(guide=online, actor=world["carol"], fields=rows, accepts_online=True)
+    assert (refused.value.code, refused.value.extra["row"], refused.value.extra["field"]) == (
+        code,
+        row,
+        field,
+    )
+    assert list(online.form_fields.values_list("key", flat=True)) == before
+
+
+def test_the_designer_saves_a_condition_naming_a_later_field_through_the_page(world, online):
+    rows = [
+        {**LOSS_FORM[3], "label": "邮寄地址", "is_required": True},
+        {**LOSS_FORM[2], "choices": "\n".join(LOSS_FORM[2]["choices"]), "is_required": True},
+        {**LOSS_FORM[0], "is_required": True},
+    ]
+    response = signed_in(world["carol"]).post(
+        f"/office/accounts/{world['water'].pk}/eservices/guides/{online.pk}/form/",
+        designer_post(rows),
+    )
+    assert response.status_code == 302
+    mail, _delivery, lost = online.form_fields.all()
+    assert (mail.required_when_field, mail.required_when_value, mail.is_required) == (
+        "delivery",
+        DELIVERY,
+        False,
+    )
+    assert lost.date_limit == "not_after_today"
+    page = signed_in(world["carol"]).get(
+        f"/office/accounts/{world['water'].pk}/eservices/guides/{online.pk}/form/"
+    )
+    assert 'value="delivery"' in page.content.decode()
+
+
+def test_the_demo_form_of_a_licence_replacement_uses_both():
+    from weizheng.eservices.demo import FORMS
+
+    fields = {f["key"]: f for f in FORMS[("police", "PA-JJ-0101")]}
+    assert fields["lost_on"]["date_limit"] == "not_after_today"
+    assert (
+        fields["mail_address"]["required_when_field"],
+        fields["mail_address"]["required_when_value"],
+    ) == (
+        "delivery",
+        DELIVERY,
+    )
+    assert DELIVERY in fields["delivery"]["choices"]
