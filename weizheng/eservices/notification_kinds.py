@@ -27,7 +27,7 @@ APPLICATION_RETURNED = register(
         code="eservices.returned",
         label=_("Online application: returned for correction"),
         variables=("service", "receipt_no", "reason"),
-        text="【办件进度】您申请的“{service}”（受理编号 {receipt_no}）需要补正：{reason}。请打开办件页面（或在“服务事项 → 我的办件”中）补正后重新提交，补正期间办理时限暂停计算。",
+        text="【办件进度】您申请的“{service}”（受理编号 {receipt_no}）需要补正：{reason}。请打开办件页面（或在“我的信息 → 我的办件”中）补正后重新提交，补正期间办理时限暂停计算。",
         url="{link}",
         example={
             "service": "居住证办理",

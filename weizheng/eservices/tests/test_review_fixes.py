@@ -301,3 +301,22 @@ def test_the_demo_form_of_a_licence_replacement_uses_both():
         DELIVERY,
     )
     assert DELIVERY in fields["delivery"]["choices"]
+
+
+# --- 我的办件 is easy to find ------------------------------------------------------------------
+def test_my_applications_are_linked_from_the_guide_list_and_from_my_information(world):
+    client = as_citizen(Client(HTTP_ACCEPT_LANGUAGE="en"), world["water"], CITIZEN)
+    guides = client.get(f"{H5}/guides/").content.decode()
+    assert 'data-testid="my-applications"' in guides
+    assert f'href="{H5}/applications/"' in guides
+    me = client.get("/h5/water/me/").content.decode()
+    assert f'href="{H5}/applications/"' in me and "My applications" in me
+    assert 'href="/h5/water/appointments/mine/"' in me and "My bookings" in me
+
+
+def test_the_correction_notice_points_to_where_my_applications_really_are():
+    from weizheng.eservices.notification_kinds import APPLICATION_RETURNED
+
+    text = str(APPLICATION_RETURNED.text)
+    assert "服务事项 → 我的办件" not in text
+    assert "“我的信息 → 我的办件”" in text
