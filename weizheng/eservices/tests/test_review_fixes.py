@@ -39,10 +39,18 @@ DJANGO_KEYWORDS = [
 ]
 
 
-def extracted(source: Path) -> str:
-    """What makemessages would put in the catalogue from one Python source."""
+def extracted(source: Path, tmp_path: Path | None = None) -> str:
+    """What makemessages would put in the catalogue from one Python source or template (a
+    template is first turned into Python by templatize, as makemessages does)."""
     if shutil.which("xgettext") is None:
         pytest.skip("xgettext (GNU gettext) is not installed")
+    if source.suffix == ".html":
+        from django.utils.translation.template import templatize
+
+        assert tmp_path is not None
+        python = tmp_path / (source.name + ".py")
+        python.write_text(templatize(source.read_text(encoding="utf-8"), origin=str(source)))
+        source = python
     completed = subprocess.run(  # noqa: S603 - a fixed program on a file of the repository
         [
             "xgettext",
@@ -320,3 +328,12 @@ def test_the_correction_notice_points_to_where_my_applications_really_are():
     text = str(APPLICATION_RETURNED.text)
     assert "服务事项 → 我的办件" not in text
     assert "“我的信息 → 我的办件”" in text
+
+
+# --- the receipt-number button says 查询, not 检查 ----------------------------------------------
+@pytest.mark.parametrize("page", ["applications.html", "progress.html"])
+def test_the_receipt_number_button_has_its_own_context(page, tmp_path):
+    template = Path(staff_views.__file__).parent / "templates" / "eservices" / "h5" / page
+    catalogue = extracted(template, tmp_path)
+    assert 'msgctxt "receipt number"\nmsgid "Check"' in catalogue
+    assert '\nmsgid "Check"' not in catalogue.replace('msgctxt "receipt number"\nmsgid "Check"', "")
