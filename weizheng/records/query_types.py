@@ -211,7 +211,7 @@ register(
                 FieldSpec("points", gettext_lazy("Points"), Kind.INTEGER),
             ),
         ),
-        commands=("查记分", "查驾驶证", "驾驶证记分"),
+        commands=("查记分", "查驾驶证", "驾驶证记分", "驾照扣分", "查扣分", "查分"),
         order_by="occurred_at",
         summarise=_summarise_points,
     )

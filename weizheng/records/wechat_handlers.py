@@ -154,10 +154,16 @@ def _handler_for(query_type: QueryType, command: str):
     return handle
 
 
+# Commands that also begin other requests ("查分数线", an exam's scores) answer only when sent
+# alone: the other commands take their parameter after them ("查违章 粤B12345").
+EXACT_COMMANDS = frozenset({"查分"})
+
+
 def register_commands() -> None:
     for query_type in registry.all_types():
         for command in query_type.commands:
-            router.keyword(command, match="prefix")(_handler_for(query_type, command))
+            match = "exact" if command in EXACT_COMMANDS else "prefix"
+            router.keyword(command, match=match)(_handler_for(query_type, command))
 
 
 register_commands()
