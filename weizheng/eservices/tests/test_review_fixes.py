@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from datetime import datetime
@@ -337,3 +338,55 @@ def test_the_receipt_number_button_has_its_own_context(page, tmp_path):
     catalogue = extracted(template, tmp_path)
     assert 'msgctxt "receipt number"\nmsgid "Check"' in catalogue
     assert '\nmsgid "Check"' not in catalogue.replace('msgctxt "receipt number"\nmsgid "Check"', "")
+
+
+# --- Chinese typography: no half-width colon, no space after 。 or ： -------------------------
+BAD_TYPOGRAPHY = re.compile(r"[\u4e00-\u9fff）]:\s|[。：，；][ \t]+\S")
+
+
+def element_text(html: str, testid: str) -> str:
+    """The text of the element with this data-testid (up to its first closing tag of the kind)."""
+    start = html.index(f'data-testid="{testid}"')
+    tag = html[html.rindex("<", 0, start) + 1 :].split()[0]
+    end = html.index(f"</{tag}>", start)
+    return re.sub(r"<[^>]+>", "", html[html.index(">", start) + 1 : end])
+
+
+def chinese_office(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    from weizheng.staff.testing import login_staff
+
+    login_staff(client, user)
+    return client
+
+
+def test_a_return_reason_follows_its_label_without_a_stray_space(world):
+    from weizheng.eservices.actions import check_return_guide, do_submit_guide
+
+    from .conftest import make_guide, office
+
+    guide = make_guide(world["police"], world["bob"])
+    do_submit_guide(guide=guide, actor=world["bob"])
+    check_return_guide(guide=guide, actor=world["rita"], reason="请补充收费依据")
+    client = chinese_office(world["bob"])
+    for path in (f"guides/{guide.pk}/", f"guides/{guide.pk}/edit/"):
+        page = client.get(office(world["police"], path)).content.decode()
+        said = element_text(page, "return-reason")
+        assert "请补充收费依据" in said and BAD_TYPOGRAPHY.search(said) is None, said
+
+
+def test_the_last_note_to_the_applicant_stands_on_its_own_line(world, online):
+    from weizheng.eservices.actions import check_transition
+
+    from .conftest import office
+    from .test_staff_applications import submit
+
+    application = submit(world, online)
+    check_transition(
+        application=application, to="returned", actor=world["hugo"], note="请补充产权证第二页"
+    )
+    page = chinese_office(world["hugo"]).get(
+        office(world["water"], f"applications/{application.pk}/")
+    )
+    said = element_text(page.content.decode(), "last-note")
+    assert "请补充产权证第二页" in said and BAD_TYPOGRAPHY.search(said) is None, said
