@@ -379,10 +379,12 @@ class AnswerRow:
     is_removed: bool = False
 
 
-def answer_rows(application: Any) -> list[AnswerRow]:
+def answer_rows(application: Any, *, mask_name_too: bool = False) -> list[AnswerRow]:
     """The application's answers in the form's order, ID and phone numbers masked, files by
-    name; answers to fields removed from the form since come last."""
-    from weizheng.core.masking import mask_id_number, mask_phone
+    name; answers to fields removed from the form since come last. With `mask_name_too` (the
+    citizen's pages, as the form shows it) the name from the binding is masked as well; the
+    department's page shows it in full, as the applicant's name is what it decides on."""
+    from weizheng.core.masking import mask_id_number, mask_name, mask_phone
 
     from .models import FieldKind, Prefill
 
@@ -397,6 +399,8 @@ def answer_rows(application: Any) -> list[AnswerRow]:
             value = mask_id_number(value)
         elif field.kind == FieldKind.PHONE or field.prefill == Prefill.PHONE:
             value = mask_phone(value)
+        elif mask_name_too and field.prefill == Prefill.NAME and value:
+            value = mask_name(value)
         rows.append(AnswerRow(field.key, field.label, value, files.get(field.key)))
     for key, value in answers.items():
         if key not in seen:

@@ -418,7 +418,7 @@ def application(request: HttpRequest, application_id: int) -> HttpResponse:
         _context(
             request,
             application=found,
-            rows=answer_rows(found),
+            rows=answer_rows(found, mask_name_too=True),
             events=list(found.events.all()),
             rating=rating,
             can_rate=found.status == ApplicationStatus.COMPLETED and rating is None,

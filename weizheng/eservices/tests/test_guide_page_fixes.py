@@ -109,7 +109,7 @@ def test_several_windows_lead_to_the_list_and_closed_ones_are_not_offered(world,
     assert 'href="/h5/police/appointments/" data-test="book-appointment"' in page
 
 
-def test_apply_online_and_book_stand_side_by_side(online):
+def test_apply_online_comes_first_then_booking(online):
     window_for(online, name="营业厅 用水报装")
 
     page = Client().get(f"/h5/water/services/guides/{online.pk}/").content.decode()

@@ -390,3 +390,25 @@ def test_the_last_note_to_the_applicant_stands_on_its_own_line(world, online):
     )
     said = element_text(page.content.decode(), "last-note")
     assert "请补充产权证第二页" in said and BAD_TYPOGRAPHY.search(said) is None, said
+
+
+# --- the citizen's own application page masks the name, as the form does ----------------------
+def test_the_citizens_application_page_masks_the_name_and_the_office_shows_it(world, online):
+    from .conftest import office
+    from .test_staff_applications import submit
+
+    application = submit(world, online)
+    client = as_citizen(Client(HTTP_ACCEPT_LANGUAGE="en"), world["water"], CITIZEN)
+    page = client.get(f"{H5}/applications/{application.pk}/").content.decode()
+    name = page[page.index('data-field="name"') :].split("</dd>")[0]
+    assert "张*" in name and "张三" not in page
+    clerk = signed_in(world["hugo"]).get(office(world["water"], f"applications/{application.pk}/"))
+    assert "张三" in clerk.content.decode()
+
+
+def test_the_guide_actions_are_full_width_block_buttons(world, online):
+    client = as_citizen(Client(HTTP_ACCEPT_LANGUAGE="en"), world["water"], CITIZEN)
+    page = client.get(f"{H5}/guides/{online.pk}/").content.decode()
+    actions = page[page.index('data-test="guide-actions"') :].split("</div>")[0]
+    buttons = re.findall(r'<a class="([^"]+)"', actions)
+    assert buttons and all("weui-btn_block" in classes.split() for classes in buttons)
