@@ -3,6 +3,7 @@ the office, or because the real-name binding ended), the reminder the day before
 recorded. Each links to the booking."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from weizheng.notifications.registry import NotificationKind, register
 
@@ -37,6 +38,7 @@ RESCHEDULED = register(
 CANCELLED = register(
     NotificationKind(
         code="appointments.cancelled",
+        citizen_label=pgettext_lazy("notification kind, to the citizen", "Booking cancelled"),
         label=_("Appointment: cancelled by the citizen"),
         variables=("window", "time", "code", "link"),
         text="【预约取消】您预约的“{window}”（{time}，预约号 {code}）已取消。如需办理，请重新预约。",
@@ -47,6 +49,7 @@ CANCELLED = register(
 CANCELLED_BY_OFFICE = register(
     NotificationKind(
         code="appointments.cancelled_by_office",
+        citizen_label=pgettext_lazy("notification kind, to the citizen", "Booking cancelled"),
         label=_("Appointment: cancelled by the office"),
         variables=("window", "time", "code", "reason", "link"),
         text="【预约取消】因{reason}，您预约的“{window}”（{time}，预约号 {code}）已取消，给您带来不便，敬请谅解。您可以重新预约其他时间。",
@@ -57,6 +60,7 @@ CANCELLED_BY_OFFICE = register(
 CANCELLED_UNBOUND = register(
     NotificationKind(
         code="appointments.cancelled_unbound",
+        citizen_label=pgettext_lazy("notification kind, to the citizen", "Booking cancelled"),
         label=_("Appointment: cancelled as the real-name binding ended"),
         variables=("window", "time", "code", "reason", "link"),
         text="【预约取消】因{reason}，您预约的“{window}”（{time}，预约号 {code}）已取消。如需办理，请重新完成实名绑定后再预约。",

@@ -208,7 +208,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     notifications = []
     for n in data.notifications:
         kind = kinds.get(n.kind)
-        notifications.append((n, str(kind.label) if kind else n.kind))
+        notifications.append((n, str(kind.citizen_label or kind.label) if kind else n.kind))
     return _page(
         request,
         "identity/h5/mine.html",

@@ -23,6 +23,8 @@ class NotificationKind:
     # A default link template (H5 page) with {variable} placeholders; may be empty.
     url: str = ""
     example: dict[str, str] = field(default_factory=dict)
+    # What the citizen's own pages (我的数据) call it, when the office's label would not do.
+    citizen_label: str | Promise = ""
 
     def missing(self, variables: dict[str, object]) -> list[str]:
         return [name for name in self.variables if str(variables.get(name, "")).strip() == ""]

@@ -227,3 +227,25 @@ def test_unbinding_wipes_the_personal_data_and_withdraws_the_consent(browser, mo
 
 def test_unknown_account_is_404(client, mock_account):
     assert client.get("/h5/nobody/id/").status_code == 404
+
+
+def test_my_data_names_messages_in_the_citizens_words_not_the_offices(browser, mock_account, lina):
+    from weizheng.notifications.actions import notify
+
+    make_binding(account=mock_account, openid=lina.openid)
+    notify(
+        account=mock_account,
+        openid=lina.openid,
+        kind="appointments.cancelled_by_office",
+        variables={
+            "window": "1 号窗口",
+            "time": "12月7日 9:00",
+            "code": "B1",
+            "reason": "停电",
+            "link": "https://example.gov.cn/b/B1/",
+        },
+        dedupe_key="test:cancelled",
+    )
+    html = browser.get(MINE).content.decode()
+    assert "Booking cancelled" in html
+    assert "cancelled by the office" not in html
