@@ -122,7 +122,8 @@ def test_an_empty_submission_shows_every_missing_field_and_saves_nothing(world, 
     page = response.content.decode()
     for key in ("address", "use", "moved_in", "certificate"):
         assert f'data-test="error-{key}"' in page, key
-    assert "4 fields need correcting" in page
+    # The water account's pages are in Chinese whatever the browser asks for.
+    assert "有 4 项需要更正" in page
     assert Application.objects.count() == 0
     assert not AuditLog.objects.filter(action="eservices.application.save").exists()
 
@@ -221,7 +222,7 @@ def test_the_apply_page_tells_when_the_mailing_address_is_required(world, loss_f
     client = as_citizen(Client(HTTP_ACCEPT_LANGUAGE="en"), world["water"], CITIZEN)
     page = client.get(f"{H5}/guides/{loss_form.pk}/apply/").content.decode()
     assert 'data-test="condition-mail_address"' in page
-    assert "Required when “领取方式” is “邮政寄递（到付）”." in page
+    assert "“领取方式”选择“邮政寄递（到付）”时必填。" in page
 
 
 @pytest.mark.parametrize(
