@@ -22,6 +22,8 @@ urlpatterns = [
             "eservices",
             "records",
             "appointments",
+            "payments",
+            "inquiries",
         )
     ),
     path("office/accounts/<int:account_id>/qrcodes/", include("weizheng.wechat.qrcode_staff_urls")),
@@ -32,6 +34,8 @@ urlpatterns = [
     path("h5/<slug:account_slug>/services/", include("weizheng.eservices.urls")),
     path("h5/<slug:account_slug>/records/", include("weizheng.records.urls")),
     path("h5/<slug:account_slug>/appointments/", include("weizheng.appointments.urls")),
+    path("h5/<slug:account_slug>/pay/", include("weizheng.payments.urls")),
+    path("h5/<slug:account_slug>/wenzheng/", include("weizheng.inquiries.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

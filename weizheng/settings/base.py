@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "weizheng.eservices",
     "weizheng.records",
     "weizheng.appointments",
+    "weizheng.payments",
+    "weizheng.inquiries",
 ]
 
 MIDDLEWARE = [

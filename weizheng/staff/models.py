@@ -34,6 +34,7 @@ class Role(models.TextChoices):
     HANDLER = "handler", _("Handler")
     INVESTIGATOR = "investigator", _("Investigator")
     ANALYST = "analyst", _("Analyst")
+    FINANCE = "finance", _("Finance")
 
 
 class Membership(models.Model):

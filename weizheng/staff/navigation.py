@@ -95,6 +95,42 @@ ACCOUNT_SECTIONS: tuple[Section, ...] = (
             Entry("bindings", _("Real-name bindings"), "office-identity:index", "identity.view"),
         ),
     ),
+    Section(
+        _("Payments"),
+        (
+            Entry("payments", _("Orders"), "office-payments:orders", "payments.view"),
+            Entry(
+                "reconciliation",
+                _("Reconciliation"),
+                "office-payments:reconciliation",
+                "payments.view",
+            ),
+            Entry("billers", _("Billers"), "office-payments:billers", "payments.configure"),
+        ),
+    ),
+    Section(
+        _("Questions and complaints"),
+        (
+            Entry(
+                "inquiries",
+                _("Requests"),
+                "office-inquiries:index",
+                ("cases.handle", "inquiries.supervise"),
+            ),
+            Entry(
+                "inquiry-figures",
+                _("Figures"),
+                "office-inquiries:figures",
+                ("cases.handle", "inquiries.supervise", "analytics.view"),
+            ),
+            Entry(
+                "inquiry-settings",
+                _("Categories and routing"),
+                "office-inquiries:settings",
+                "inquiries.configure",
+            ),
+        ),
+    ),
 )
 
 # Pages across accounts.

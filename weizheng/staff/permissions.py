@@ -8,7 +8,10 @@ from .models import Role
 # data (views are audited); audit.view: the audit log; content.*, broadcasts.*: publishing (三审);
 # identity.view: real-name bindings (audited); guides.*: service guides (三审); eservices.manage:
 # application forms, windows and the holiday calendar; cases.handle: work applications and
-# requests; records.configure: record-query connectors; tips.* / analytics.*: modules to come.
+# requests; records.configure: record-query connectors; payments.view: orders, ledger and
+# reconciliation (finance); payments.refund: refunds; payments.configure: billers and the merchant;
+# inquiries.supervise: 问政 transfers, extensions and escalations; inquiries.configure: 问政
+# categories, routing rules, time limits and the classifier; tips.* / analytics.*: modules to come.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(
         {
@@ -36,6 +39,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "guides.approve",
             "eservices.manage",
             "records.configure",
+            "payments.view",
+            "payments.configure",
+            "inquiries.supervise",
+            "inquiries.configure",
         }
     ),
     Role.EDITOR: frozenset(
@@ -63,6 +70,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HANDLER: frozenset({"account.view", "followers.view", "cases.handle", "identity.view"}),
     Role.INVESTIGATOR: frozenset({"account.view", "tips.read"}),
     Role.ANALYST: frozenset({"account.view", "analytics.view", "notifications.view"}),
+    # Finance sees every order and the ledger, reconciles with WeChat Pay and refunds.
+    Role.FINANCE: frozenset({"account.view", "payments.view", "payments.refund"}),
 }
 
 ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())

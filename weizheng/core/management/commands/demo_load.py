@@ -267,6 +267,8 @@ DEMO_APPS = (
     "eservices",
     "records",
     "appointments",
+    "payments",
+    "inquiries",
 )
 
 
