@@ -15,6 +15,7 @@ from django.db.models import F, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from weizheng.core import review
 from weizheng.core.actions import do_audit
 from weizheng.core.errors import AppError
 from weizheng.core.review import (
@@ -349,54 +350,32 @@ def publish_due_items(*, now: datetime | None = None) -> list[int]:
 
 def check_retract(*, item: Item, actor: Any, reason: str) -> Item:
     """Take a published (or scheduled) item off the citizens' pages and the search index."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise AppError("reason_missing", _("Say why the item is retracted."))
-    _require(actor, "content.approve", item.account)
-    with transaction.atomic():
-        moved = Item.objects.filter(
-            pk=item.pk, publication__in=(Publication.PUBLISHED, Publication.SCHEDULED)
-        ).update(
-            publication=Publication.RETRACTED,
-            retracted_at=timezone.now(),
-            retracted_by=actor if getattr(actor, "is_authenticated", False) else None,
-            retraction_reason=reason[:500],
-        )
-        if not moved:
-            raise AppError(
-                "publication_state",
-                _("Only a published or scheduled item can be retracted."),
-                status=409,
-            )
-        do_audit(
-            action="content.retract",
-            actor=actor,
-            account=item.account,
-            target=item,
-            detail={"reason": reason[:500], "title": item.title},
-        )
-        search.remove_documents([item.search_key])
-    item.refresh_from_db()
-    return item
+    return review.do_retract(
+        item=item,
+        actor=actor,
+        reason=reason,
+        permission="content.approve",
+        from_states=(Publication.PUBLISHED, Publication.SCHEDULED),
+        retracted_state=Publication.RETRACTED,
+        audit_action="content.retract",
+        messages=(
+            _("Say why the item is retracted."),
+            _("Only a published or scheduled item can be retracted."),
+        ),
+    )
 
 
 def check_reopen(*, item: Item, actor: Any) -> Item:
     """A retracted item becomes a draft again, to be corrected and reviewed anew."""
-    _require(actor, "content.edit", item.account)
-    with transaction.atomic():
-        moved = Item.objects.filter(pk=item.pk, publication=Publication.RETRACTED).update(
-            publication=Publication.UNPUBLISHED,
-            review_status=ReviewStatus.DRAFT,
-            published_at=None,
-            scheduled_at=None,
-        )
-        if not moved:
-            raise AppError(
-                "publication_state", _("Only a retracted item can be edited again."), status=409
-            )
-        do_audit(action="content.reopen", actor=actor, account=item.account, target=item)
-    item.refresh_from_db()
-    return item
+    return review.do_reopen(
+        item=item,
+        actor=actor,
+        permission="content.edit",
+        retracted_state=Publication.RETRACTED,
+        changes={"publication": Publication.UNPUBLISHED, "scheduled_at": None},
+        audit_action="content.reopen",
+        refused=_("Only a retracted item can be edited again."),
+    )
 
 
 def search_document(item: Item) -> search.Document:

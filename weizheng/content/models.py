@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from weizheng.core.review import Reviewable
+from weizheng.core.review import Retractable, Reviewable
 
 
 class Kind(models.TextChoices):
@@ -35,7 +35,7 @@ class Publication(models.TextChoices):
     RETRACTED = "retracted", _("Retracted")
 
 
-class Item(Reviewable):
+class Item(Reviewable, Retractable):
     """A policy document or a news article in one language.
 
     The Chinese and English versions of one item share `group`; citizens are shown the version in
@@ -100,16 +100,6 @@ class Item(Reviewable):
         help_text=_("Empty: published as soon as the final review approves it."),
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
-    retracted_at = models.DateTimeField(_("retracted"), null=True, blank=True)
-    retracted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("retracted by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    retraction_reason = models.CharField(_("retraction reason"), max_length=500, blank=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -14,11 +14,13 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from weizheng.core.errors import AppError
 from weizheng.core.review import ReviewStatus
 from weizheng.staff.decorators import account_page
+from weizheng.staff.review_views import ReviewPages, act, review_step_views
 from weizheng.staff.selectors import permissions_on
 from weizheng.wechat.models import OfficialAccount
 
@@ -262,87 +264,38 @@ def _act(
     request: HttpRequest, account: OfficialAccount, item: Item, step: Any, success: str
 ) -> HttpResponse:
     """Run one action; on refusal show the item's page with the reason and the refusal's status."""
-    try:
-        step()
-    except AppError as error:
-        item.refresh_from_db()
-        return _detail(request, account, item, status=error.status, error=error.message)
-    messages.success(request, success)
-    return redirect(_item_url(item))
+    return act(request, account, item, step, success, render=_detail, url=_item_url)
 
 
-@require_POST
-@account_page("content.edit")
-def item_submit(request: HttpRequest, account: OfficialAccount, item_id: int) -> HttpResponse:
-    item = access_item(account=account, item_id=item_id)
-    return _act(
-        request,
-        account,
-        item,
-        lambda: actions.do_submit(item=item, actor=request.user),
-        _("Submitted for the first review."),
+_REVIEW = review_step_views(
+    ReviewPages(
+        edit_permission="content.edit",
+        retract_permission="content.approve",
+        check_access=_permissions,
+        fetch=lambda account, pk: access_item(account=account, item_id=pk),
+        render=_detail,
+        url=_item_url,
+        submit=lambda item, actor: actions.do_submit(item=item, actor=actor),
+        approve=lambda item, actor, note: actions.check_approve_item(
+            item=item, actor=actor, note=note
+        ),
+        send_back=lambda item, actor, reason: actions.check_return_item(
+            item=item, actor=actor, reason=reason
+        ),
+        retract=lambda item, actor, reason: actions.check_retract(
+            item=item, actor=actor, reason=reason
+        ),
+        reopen=lambda item, actor: actions.check_reopen(item=item, actor=actor),
+        first_passed=gettext_lazy("First review passed: the item awaits the final review."),
+        final_passed=gettext_lazy("Final review passed."),
+        reopened=gettext_lazy("The item is a draft again."),
     )
-
-
-@require_POST
-@account_page("account.view")
-def item_approve(request: HttpRequest, account: OfficialAccount, item_id: int) -> HttpResponse:
-    """Both review steps; the action checks which permission the item's step needs."""
-    _permissions(request, account)
-    item = access_item(account=account, item_id=item_id)
-    note = request.POST.get("note", "")[:500]
-
-    def step() -> None:
-        actions.check_approve_item(item=item, actor=request.user, note=note)
-
-    success = (
-        _("First review passed: the item awaits the final review.")
-        if item.review_status == ReviewStatus.FIRST_REVIEW
-        else _("Final review passed.")
-    )
-    return _act(request, account, item, step, success)
-
-
-@require_POST
-@account_page("account.view")
-def item_return(request: HttpRequest, account: OfficialAccount, item_id: int) -> HttpResponse:
-    _permissions(request, account)
-    item = access_item(account=account, item_id=item_id)
-    reason = request.POST.get("reason", "")[:500]
-    return _act(
-        request,
-        account,
-        item,
-        lambda: actions.check_return_item(item=item, actor=request.user, reason=reason),
-        _("Returned to the author."),
-    )
-
-
-@require_POST
-@account_page("content.approve")
-def item_retract(request: HttpRequest, account: OfficialAccount, item_id: int) -> HttpResponse:
-    item = access_item(account=account, item_id=item_id)
-    reason = request.POST.get("reason", "")[:500]
-    return _act(
-        request,
-        account,
-        item,
-        lambda: actions.check_retract(item=item, actor=request.user, reason=reason),
-        _("Retracted: citizens no longer see it."),
-    )
-
-
-@require_POST
-@account_page("content.edit")
-def item_reopen(request: HttpRequest, account: OfficialAccount, item_id: int) -> HttpResponse:
-    item = access_item(account=account, item_id=item_id)
-    return _act(
-        request,
-        account,
-        item,
-        lambda: actions.check_reopen(item=item, actor=request.user),
-        _("The item is a draft again."),
-    )
+)
+item_submit = _REVIEW["submit"]
+item_approve = _REVIEW["approve"]
+item_return = _REVIEW["return"]
+item_retract = _REVIEW["retract"]
+item_reopen = _REVIEW["reopen"]
 
 
 @require_POST

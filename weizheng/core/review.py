@@ -235,3 +235,99 @@ def check_return(*, item: Reviewable, actor: Any, policy: ReviewPolicy, reason: 
         actor=actor,
         detail={"reason": reason[:500]},
     )
+
+
+# After approval: a published item may be taken down again (retracted, with a reason) and then
+# reopened as a draft for a new round of review. Content and service guides share this.
+
+
+class Retractable(models.Model):
+    """Who took a published item down, when and why."""
+
+    retracted_at = models.DateTimeField(gettext_lazy("retracted"), null=True, blank=True)
+    retracted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("retracted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    retraction_reason = models.CharField(
+        gettext_lazy("retraction reason"), max_length=500, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+
+def _require_reason(reason: str, message: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise AppError("reason_missing", message)
+    return reason[:500]
+
+
+def do_retract(
+    *,
+    item: Any,
+    actor: Any,
+    reason: str,
+    permission: str,
+    from_states: tuple[str, ...],
+    retracted_state: str,
+    audit_action: str,
+    messages: tuple[str, str],
+) -> Any:
+    """A published item (in one of `from_states` of its `publication` field) → `retracted_state`,
+    in one conditional update, with an audit row and its search entry removed in the same
+    transaction. `messages`: (reason missing, not in a retractable state)."""
+    from weizheng.search import api as search
+
+    reason = _require_reason(reason, messages[0])
+    _require(actor, permission, item.account)
+    model: Any = type(item)
+    with transaction.atomic():
+        moved = model.objects.filter(pk=item.pk, publication__in=from_states).update(
+            publication=retracted_state,
+            retracted_at=timezone.now(),
+            retracted_by=actor if getattr(actor, "is_authenticated", False) else None,
+            retraction_reason=reason,
+        )
+        if not moved:
+            raise AppError("publication_state", messages[1], status=409)
+        do_audit(
+            action=audit_action,
+            actor=actor,
+            account=item.account,
+            target=item,
+            detail={"reason": reason, "title": item.title},
+        )
+        search.remove_documents([item.search_key])
+    item.refresh_from_db()
+    return item
+
+
+def do_reopen(
+    *,
+    item: Any,
+    actor: Any,
+    permission: str,
+    retracted_state: str,
+    changes: dict[str, Any],
+    audit_action: str,
+    refused: str,
+) -> Any:
+    """A retracted item becomes a draft again (`changes` set its unpublished state), to be
+    corrected and go through 三审 anew."""
+    _require(actor, permission, item.account)
+    model: Any = type(item)
+    with transaction.atomic():
+        moved = model.objects.filter(pk=item.pk, publication=retracted_state).update(
+            review_status=ReviewStatus.DRAFT, published_at=None, **changes
+        )
+        if not moved:
+            raise AppError("publication_state", refused, status=409)
+        do_audit(action=audit_action, actor=actor, account=item.account, target=item)
+    item.refresh_from_db()
+    return item

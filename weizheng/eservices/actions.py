@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from weizheng.core import review
 from weizheng.core.actions import do_audit
 from weizheng.core.errors import AppError
 from weizheng.core.review import (
@@ -396,53 +397,32 @@ def _publish(guide: ServiceGuide, *, actor: Any) -> None:
 
 def check_retract_guide(*, guide: ServiceGuide, actor: Any, reason: str) -> ServiceGuide:
     """Take a published guide off the citizens' pages and out of the search index."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise AppError("reason_missing", _("Say why the guide is retracted."))
-    _require(actor, "guides.approve", guide.account)
-    with transaction.atomic():
-        moved = ServiceGuide.objects.filter(
-            pk=guide.pk, publication=GuidePublication.PUBLISHED
-        ).update(
-            publication=GuidePublication.RETRACTED,
-            retracted_at=timezone.now(),
-            retracted_by=actor if getattr(actor, "is_authenticated", False) else None,
-            retraction_reason=reason[:500],
-        )
-        if not moved:
-            raise AppError(
-                "publication_state", _("Only a published guide can be retracted."), status=409
-            )
-        do_audit(
-            action="eservices.guide.retract",
-            actor=actor,
-            account=guide.account,
-            target=guide,
-            detail={"reason": reason[:500], "title": guide.title},
-        )
-        search.remove_documents([guide.search_key])
-    guide.refresh_from_db()
-    return guide
+    return review.do_retract(
+        item=guide,
+        actor=actor,
+        reason=reason,
+        permission="guides.approve",
+        from_states=(GuidePublication.PUBLISHED,),
+        retracted_state=GuidePublication.RETRACTED,
+        audit_action="eservices.guide.retract",
+        messages=(
+            _("Say why the guide is retracted."),
+            _("Only a published guide can be retracted."),
+        ),
+    )
 
 
 def check_reopen_guide(*, guide: ServiceGuide, actor: Any) -> ServiceGuide:
     """A retracted guide becomes a draft again, to be corrected and reviewed anew."""
-    _require(actor, "guides.edit", guide.account)
-    with transaction.atomic():
-        moved = ServiceGuide.objects.filter(
-            pk=guide.pk, publication=GuidePublication.RETRACTED
-        ).update(
-            publication=GuidePublication.UNPUBLISHED,
-            review_status=ReviewStatus.DRAFT,
-            published_at=None,
-        )
-        if not moved:
-            raise AppError(
-                "publication_state", _("Only a retracted guide can be edited again."), status=409
-            )
-        do_audit(action="eservices.guide.reopen", actor=actor, account=guide.account, target=guide)
-    guide.refresh_from_db()
-    return guide
+    return review.do_reopen(
+        item=guide,
+        actor=actor,
+        permission="guides.edit",
+        retracted_state=GuidePublication.RETRACTED,
+        changes={"publication": GuidePublication.UNPUBLISHED},
+        audit_action="eservices.guide.reopen",
+        refused=_("Only a retracted guide can be edited again."),
+    )
 
 
 def check_create_translation(*, guide: ServiceGuide, actor: Any) -> ServiceGuide:

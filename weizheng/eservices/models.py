@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from weizheng.core.fields import EncryptedTextField
-from weizheng.core.review import Reviewable
+from weizheng.core.review import Retractable, Reviewable
 
 
 class Language(models.TextChoices):
@@ -31,7 +31,7 @@ class GuidePublication(models.TextChoices):
     RETRACTED = "retracted", _("Retracted")
 
 
-class ServiceGuide(Reviewable):
+class ServiceGuide(Reviewable, Retractable):
     """The guide to one service (事项) of an account, in one language.
 
     The Chinese and English versions share `group` (as content items do). Review state
@@ -86,16 +86,6 @@ class ServiceGuide(Reviewable):
         db_index=True,
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    retracted_at = models.DateTimeField(_("retracted"), null=True, blank=True)
-    retracted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("retracted by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    retraction_reason = models.CharField(_("retraction reason"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -5,19 +5,17 @@ allow, 409 for a step already taken by someone else)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from weizheng.core.errors import AppError
@@ -25,6 +23,7 @@ from weizheng.core.http import client_ip
 from weizheng.core.models import AuditLog
 from weizheng.core.review import ReviewStatus
 from weizheng.staff.decorators import account_page
+from weizheng.staff.review_views import ReviewPages, review_step_views
 from weizheng.staff.selectors import permissions_on
 from weizheng.wechat.models import OfficialAccount
 
@@ -279,97 +278,35 @@ def guide_detail(request: HttpRequest, account: OfficialAccount, guide_id: int) 
     return _detail(request, account, access_guide(account=account, guide_id=guide_id))
 
 
-def _act(
-    request: HttpRequest,
-    account: OfficialAccount,
-    guide: ServiceGuide,
-    step: Callable[[], Model | None],
-    success: str,
-) -> HttpResponse:
-    """Run one action; on refusal show the guide's page with the reason and the refusal's status."""
-    try:
-        step()
-    except AppError as error:
-        guide.refresh_from_db()
-        return _detail(request, account, guide, status=error.status, error=error.message)
-    messages.success(request, success)
-    return redirect(_guide_url(guide))
-
-
-@require_POST
-@account_page("guides.edit")
-def guide_submit(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
-    guide = access_guide(account=account, guide_id=guide_id)
-    return _act(
-        request,
-        account,
-        guide,
-        lambda: actions.do_submit_guide(guide=guide, actor=request.user),
-        _("Submitted for the first review."),
+_REVIEW = review_step_views(
+    ReviewPages(
+        edit_permission="guides.edit",
+        retract_permission="guides.approve",
+        check_access=_permissions,
+        fetch=lambda account, pk: access_guide(account=account, guide_id=pk),
+        render=_detail,
+        url=_guide_url,
+        submit=lambda guide, actor: actions.do_submit_guide(guide=guide, actor=actor),
+        approve=lambda guide, actor, note: actions.check_approve_guide(
+            guide=guide, actor=actor, note=note
+        ),
+        send_back=lambda guide, actor, reason: actions.check_return_guide(
+            guide=guide, actor=actor, reason=reason
+        ),
+        retract=lambda guide, actor, reason: actions.check_retract_guide(
+            guide=guide, actor=actor, reason=reason
+        ),
+        reopen=lambda guide, actor: actions.check_reopen_guide(guide=guide, actor=actor),
+        first_passed=gettext_lazy("First review passed: the guide awaits the final review."),
+        final_passed=gettext_lazy("Final review passed: the guide is published."),
+        reopened=gettext_lazy("The guide is a draft again."),
     )
-
-
-@require_POST
-@account_page("account.view")
-def guide_approve(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
-    """Both review steps; the action checks which permission the guide's step needs."""
-    _permissions(request, account)
-    guide = access_guide(account=account, guide_id=guide_id)
-    note = request.POST.get("note", "")[:500]
-    success = (
-        _("First review passed: the guide awaits the final review.")
-        if guide.review_status == ReviewStatus.FIRST_REVIEW
-        else _("Final review passed: the guide is published.")
-    )
-    return _act(
-        request,
-        account,
-        guide,
-        lambda: actions.check_approve_guide(guide=guide, actor=request.user, note=note),
-        success,
-    )
-
-
-@require_POST
-@account_page("account.view")
-def guide_return(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
-    _permissions(request, account)
-    guide = access_guide(account=account, guide_id=guide_id)
-    reason = request.POST.get("reason", "")[:500]
-    return _act(
-        request,
-        account,
-        guide,
-        lambda: actions.check_return_guide(guide=guide, actor=request.user, reason=reason),
-        _("Returned to the author."),
-    )
-
-
-@require_POST
-@account_page("guides.approve")
-def guide_retract(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
-    guide = access_guide(account=account, guide_id=guide_id)
-    reason = request.POST.get("reason", "")[:500]
-    return _act(
-        request,
-        account,
-        guide,
-        lambda: actions.check_retract_guide(guide=guide, actor=request.user, reason=reason),
-        _("Retracted: citizens no longer see it."),
-    )
-
-
-@require_POST
-@account_page("guides.edit")
-def guide_reopen(request: HttpRequest, account: OfficialAccount, guide_id: int) -> HttpResponse:
-    guide = access_guide(account=account, guide_id=guide_id)
-    return _act(
-        request,
-        account,
-        guide,
-        lambda: actions.check_reopen_guide(guide=guide, actor=request.user),
-        _("The guide is a draft again."),
-    )
+)
+guide_submit = _REVIEW["submit"]
+guide_approve = _REVIEW["approve"]
+guide_return = _REVIEW["return"]
+guide_retract = _REVIEW["retract"]
+guide_reopen = _REVIEW["reopen"]
 
 
 @require_POST

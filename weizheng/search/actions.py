@@ -37,7 +37,7 @@ def _facet_columns(facets: dict[str, Any]) -> dict[str, Any]:
         value = facets.get(column)
         if column == "year":
             try:
-                columns[column] = int(value) if value not in (None, "") else None
+                columns[column] = None if value is None or value == "" else int(value)
             except (TypeError, ValueError):
                 columns[column] = None
         else:

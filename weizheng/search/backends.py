@@ -105,7 +105,16 @@ class Backend:
             offset=offset,
         )
 
-    def _ranked_pool(self, expression: str, **kwargs: Any) -> list[tuple[int, float]] | None:
+    def _ranked_pool(
+        self,
+        expression: str,
+        *,
+        account_id: int,
+        language: str | None,
+        filters: dict[str, Any],
+        limit: int,
+        offset: int,
+    ) -> list[tuple[int, float]] | None:
         return None
 
     def _ranked_all(
