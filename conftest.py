@@ -97,6 +97,17 @@ def _fresh_workday_calendar():
     cache.delete(CACHE_KEY)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_synonyms():
+    """Synonym pairs are cached in-process for a few seconds; the next test's database is not
+    the one they were read from."""
+    from weizheng.search.query import forget_synonyms
+
+    forget_synonyms()
+    yield
+    forget_synonyms()
+
+
 @pytest.fixture
 def mock_account(live_server, transactional_db):
     """The police account wired to the mock WeChat platform over real HTTP, both ways."""

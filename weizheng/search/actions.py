@@ -11,6 +11,7 @@ from django.utils import timezone
 from . import segment
 from .documents import Document
 from .models import FACET_COLUMNS, SearchEntry, Synonym
+from .query import forget_synonyms
 
 # PostgreSQL refuses a tsvector over 1 MB; a body this long is indexed from its beginning.
 MAX_INDEXED_CHARACTERS = 100_000
@@ -108,6 +109,7 @@ def do_add_synonym(*, term: str, synonym: str, account_id: int | None = None) ->
         if found:
             return found
         pair, _ = Synonym.objects.get_or_create(account_id=account_id, term=term, synonym=synonym)
+    forget_synonyms()
     return pair
 
 

@@ -7,6 +7,7 @@ account's own 新市民积分 that jieba cuts in two, needs all of them).
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from dataclasses import dataclass
 
@@ -94,24 +95,44 @@ BUILT_IN_SYNONYMS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The synonym pairs of each account (its own and every account's), read on every search and every
+# chat message the search fallback sees, so cached in-process for a few seconds: an edit applies
+# at once in the process that made it (do_add_synonym forgets), within the TTL elsewhere — as the
+# automatic replies' rules do. Nothing depends on it for correctness.
+_SYNONYM_TTL_SECONDS = 10.0
+_synonym_cache: dict[int, tuple[float, dict[str, tuple[str, ...]]]] = {}
+
+
+def synonym_table(account_id: int) -> dict[str, tuple[str, ...]]:
+    """Each term with the terms declared synonymous with it, both ways, built-in pairs included."""
+    now = time.monotonic()
+    hit = _synonym_cache.get(account_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    rows = list(
+        Synonym.objects.filter(Q(account_id=account_id) | Q(account__isnull=True)).values_list(
+            "term", "synonym"
+        )
+    )
+    table: dict[str, list[str]] = {}
+    for term, synonym in dict.fromkeys([*rows, *BUILT_IN_SYNONYMS]):
+        table.setdefault(term, []).append(synonym)
+        table.setdefault(synonym, []).append(term)
+    frozen = {term: tuple(dict.fromkeys(found)) for term, found in table.items()}
+    _synonym_cache[account_id] = (now + _SYNONYM_TTL_SECONDS, frozen)
+    return frozen
+
+
+def forget_synonyms() -> None:
+    _synonym_cache.clear()
+
+
 def synonyms_for(words: list[str], *, account_id: int) -> dict[str, list[str]]:
     """For each word, the terms the account (or every account) declares synonymous with it."""
     if not words:
         return {}
-    rows = list(
-        Synonym.objects.filter(
-            Q(account_id=account_id) | Q(account__isnull=True),
-            Q(term__in=words) | Q(synonym__in=words),
-        ).values_list("term", "synonym")
-    )
-    rows += [(t, s) for t, s in BUILT_IN_SYNONYMS if t in words or s in words]
-    found: dict[str, list[str]] = {}
-    for term, synonym in dict.fromkeys(rows):
-        if term in words:
-            found.setdefault(term, []).append(synonym)
-        if synonym in words:
-            found.setdefault(synonym, []).append(term)
-    return found
+    table = synonym_table(account_id)
+    return {word: list(table[word]) for word in dict.fromkeys(words) if word in table}
 
 
 def parse_query(text: str, *, account_id: int) -> ParsedQuery:

@@ -96,14 +96,17 @@ def search_entries(
     facets: dict[str, str | int] | None = None,
     limit: int = 10,
     offset: int = 0,
+    parsed: ParsedQuery | None = None,
 ) -> SearchResults:
     """Every word must match (a word matches through its synonyms too); when no entry has them
-    all, entries with some of them, marked `is_partial`."""
+    all, entries with some of them, marked `is_partial`. `parsed`: the query already parsed
+    (`parse_query` of the checked query), so a caller that needed it first does not parse twice."""
     text = check_query(query)
     filters = _filters(facets)
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
-    parsed = parse_query(text, account_id=account_id)
+    if parsed is None:
+        parsed = parse_query(text, account_id=account_id)
     if not parsed.groups:  # only words such as 的 or 怎么办
         return SearchResults(hits=[], total=0, terms=[], facet_counts={})
     backend = get_backend()
@@ -164,7 +167,7 @@ def confident_results(*, account_id: int, text: str, limit: int = 3) -> SearchRe
     parsed = parse_query(checked, account_id=account_id)
     if not parsed.groups or sum(len(word) for word in parsed.words) < 2:
         return None
-    results = search_entries(account_id=account_id, query=checked, limit=limit)
+    results = search_entries(account_id=account_id, query=checked, limit=limit, parsed=parsed)
     if results.is_partial or not results.hits:
         return None
     title = segment.normalise(results.hits[0].title)
