@@ -197,7 +197,9 @@ def rate(request: HttpRequest, public_id: str) -> HttpResponse:
         )
     except AppError as refused:
         if refused.status == 403:
-            return HttpResponse(refused.message, status=403)
+            return HttpResponse(
+                refused.message, status=403, content_type="text/plain; charset=utf-8"
+            )
         messages.error(request, refused.message)
     else:
         messages.success(request, _("Thank you for your rating."))
@@ -216,7 +218,9 @@ def reopen(request: HttpRequest, public_id: str) -> HttpResponse:
         )
     except AppError as refused:
         if refused.status == 403:
-            return HttpResponse(refused.message, status=403)
+            return HttpResponse(
+                refused.message, status=403, content_type="text/plain; charset=utf-8"
+            )
         messages.error(request, refused.message)
     else:
         messages.success(request, _("Your request went back to the department."))
