@@ -1091,3 +1091,197 @@ def do_audit_inquiry_read(
         detail={"public_id": inquiry.public_id},
         ip_address=ip_address,
     )
+
+
+# --- the classifier -----------------------------------------------------------------------------
+def do_train_classifier(*, account: OfficialAccount, actor: Any = None) -> Classifier:
+    """Train the department classifier on the account's handled requests (answered ones: the
+    department that answered is the label) and store its parameters with the training size
+    and date, replacing the previous model. Below MIN_TRAINING examples the model is kept but
+    suggests nothing (the catch-all category's department takes the request)."""
+    examples = list(
+        Inquiry.objects.filter(
+            account=account,
+            status__in=(InquiryStatus.REPLIED, InquiryStatus.RATED, InquiryStatus.CLOSED),
+        )
+        .order_by("-replied_at", "-pk")
+        .values_list("description", "department_id")[:5000]
+    )
+    model = textmod.train((text, str(label)) for text, label in examples)
+    now = timezone.now()
+    with transaction.atomic():
+        classifier, _created = Classifier.objects.update_or_create(
+            account=account,
+            defaults={"model": model, "training_size": len(examples), "trained_at": now},
+        )
+        do_audit(
+            action="inquiries.classifier.trained",
+            actor=actor,
+            account=account,
+            target=classifier,
+            detail={"training_size": len(examples), "labels": sorted(model["labels"])},
+        )
+    return classifier
+
+
+# --- settings -----------------------------------------------------------------------------------
+def _require_configure(actor: Any, account: OfficialAccount) -> None:
+    from weizheng.staff.selectors import can
+
+    if actor is None or not can(actor, "inquiries.configure", account):
+        raise AppError("forbidden", _("Your roles do not allow this on this account."), status=403)
+
+
+def _number(value: Any, *, field: str, low: float, high: float, integer: bool = True) -> Any:
+    try:
+        number = int(value) if integer else float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high:
+        raise AppError(
+            "bad_number",
+            _("Give a number from %(low)s to %(high)s.") % {"low": low, "high": high},
+            field=field,
+        )
+    return number
+
+
+def check_save_category(
+    *,
+    account: OfficialAccount,
+    actor: Any,
+    code: str,
+    name: str,
+    department: Any,
+    description: str = "",
+    sign_workdays: Any = 1,
+    reply_workdays: Any = 5,
+    is_urgent: bool = False,
+    is_other: bool = False,
+    is_active: bool = True,
+    category: Category | None = None,
+) -> Category:
+    """Create or change a category: its routing rule (the department) and its time limits."""
+    import re
+
+    _require_configure(actor, account)
+    code = (code or "").strip()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code):
+        raise AppError(
+            "bad_code",
+            _("The code is 1 to 40 lower-case letters, digits, - or _."),
+            field="code",
+        )
+    name = _one_line(name)
+    if not name or len(name) > 50:
+        raise AppError("bad_name", _("The name is 1 to 50 characters."), field="name")
+    if department is None:
+        raise AppError("department_missing", _("Choose the department."), field="department")
+    sign = _number(sign_workdays, field="sign_workdays", low=0, high=30)
+    reply = _number(reply_workdays, field="reply_workdays", low=0, high=60)
+    if reply < sign:
+        raise AppError(
+            "reply_before_sign",
+            _("The reply cannot be due before the signing."),
+            field="reply_workdays",
+        )
+    values = {
+        "code": code,
+        "name": name,
+        "department": department,
+        "description": _one_line(description)[:300],
+        "sign_workdays": sign,
+        "reply_workdays": reply,
+        "is_urgent": bool(is_urgent),
+        "is_other": bool(is_other),
+        "is_active": bool(is_active),
+    }
+    try:
+        with transaction.atomic():
+            if category is None:
+                category = Category.objects.create(
+                    account=account,
+                    position=Category.objects.filter(account=account).count(),
+                    **values,
+                )
+            else:
+                for key, value in values.items():
+                    setattr(category, key, value)
+                category.save()
+            do_audit(
+                action="inquiries.category.saved",
+                actor=actor,
+                account=account,
+                target=category,
+                detail={**values, "department": department.pk},
+            )
+    except IntegrityError as exc:
+        raise AppError(
+            "duplicate_category",
+            _("Another category has this code, or is already the catch-all one."),
+            field="code",
+        ) from exc
+    return category
+
+
+SETTINGS_FIELDS = {
+    "min_latitude": (-90, 90),
+    "max_latitude": (-90, 90),
+    "min_longitude": (-180, 180),
+    "max_longitude": (-180, 180),
+}
+
+
+def check_save_settings(
+    *, account: OfficialAccount, actor: Any, values: dict[str, Any]
+) -> InquirySettings:
+    """The jurisdiction's box (all four edges or none), the duplicate detector's window,
+    distance and similarity, the reminder window and the closing delay."""
+    _require_configure(actor, account)
+    cleaned: dict[str, Any] = {}
+    edges = [values.get(name) for name in SETTINGS_FIELDS]
+    if all(v in (None, "") for v in edges):
+        cleaned.update(dict.fromkeys(SETTINGS_FIELDS))
+    else:
+        for name, (low, high) in SETTINGS_FIELDS.items():
+            cleaned[name] = _number(values.get(name), field=name, low=low, high=high, integer=False)
+        if (
+            cleaned["min_latitude"] >= cleaned["max_latitude"]
+            or cleaned["min_longitude"] >= cleaned["max_longitude"]
+        ):
+            raise AppError(
+                "bad_box",
+                _("The southern and western edges must lie below the northern and eastern ones."),
+                field="min_latitude",
+            )
+    cleaned["duplicate_days"] = _number(
+        values.get("duplicate_days", 30), field="duplicate_days", low=1, high=365
+    )
+    cleaned["duplicate_distance_m"] = _number(
+        values.get("duplicate_distance_m", 500), field="duplicate_distance_m", low=10, high=50_000
+    )
+    cleaned["duplicate_similarity"] = _number(
+        values.get("duplicate_similarity", 0.4),
+        field="duplicate_similarity",
+        low=0.1,
+        high=1,
+        integer=False,
+    )
+    cleaned["remind_hours"] = _number(
+        values.get("remind_hours", 4), field="remind_hours", low=1, high=72
+    )
+    cleaned["close_after_days"] = _number(
+        values.get("close_after_days", 7), field="close_after_days", low=1, high=90
+    )
+    with transaction.atomic():
+        found, _created = InquirySettings.objects.update_or_create(
+            account=account, defaults=cleaned
+        )
+        do_audit(
+            action="inquiries.settings.saved",
+            actor=actor,
+            account=account,
+            target=found,
+            detail={k: v for k, v in cleaned.items()},
+        )
+    return found

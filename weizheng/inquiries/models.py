@@ -33,7 +33,7 @@ class InquirySettings(models.Model):
     duplicate_distance_m = models.PositiveIntegerField(
         _("duplicate distance (metres)"), default=500
     )
-    duplicate_similarity = models.FloatField(_("duplicate similarity (0–1)"), default=0.5)
+    duplicate_similarity = models.FloatField(_("duplicate similarity (0–1)"), default=0.4)
     # A reminder goes to the department this many hours before a deadline.
     remind_hours = models.PositiveSmallIntegerField(
         _("reminder before a deadline (hours)"), default=4

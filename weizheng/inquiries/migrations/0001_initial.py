@@ -194,7 +194,7 @@ class Migration(migrations.Migration):
                 ('max_longitude', models.FloatField(blank=True, null=True, verbose_name='eastern edge (longitude)')),
                 ('duplicate_days', models.PositiveSmallIntegerField(default=30, verbose_name='duplicate window (days)')),
                 ('duplicate_distance_m', models.PositiveIntegerField(default=500, verbose_name='duplicate distance (metres)')),
-                ('duplicate_similarity', models.FloatField(default=0.5, verbose_name='duplicate similarity (0–1)')),
+                ('duplicate_similarity', models.FloatField(default=0.4, verbose_name='duplicate similarity (0–1)')),
                 ('remind_hours', models.PositiveSmallIntegerField(default=4, verbose_name='reminder before a deadline (hours)')),
                 ('close_after_days', models.PositiveSmallIntegerField(default=7, verbose_name='close after (days)')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
