@@ -129,12 +129,12 @@ class Channel(models.TextChoices):
 
 
 class InquiryStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    SIGNED = "signed", _("Signed for")
-    IN_PROGRESS = "in_progress", _("In progress")
-    REPLIED = "replied", _("Replied")
-    RATED = "rated", _("Rated")
-    CLOSED = "closed", _("Closed")
+    RECEIVED = "received", pgettext_lazy("inquiry status", "Received")
+    SIGNED = "signed", pgettext_lazy("inquiry status", "Signed for")
+    IN_PROGRESS = "in_progress", pgettext_lazy("inquiry status", "In progress")
+    REPLIED = "replied", pgettext_lazy("inquiry status", "Replied")
+    RATED = "rated", pgettext_lazy("inquiry status", "Rated")
+    CLOSED = "closed", pgettext_lazy("inquiry status", "Closed")
 
 
 # The department owes a step in these states: the clock runs.
@@ -258,19 +258,22 @@ class Inquiry(models.Model):
 
 
 class EventKind(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    SIGNED = "signed", _("Signed for")
-    STARTED = "started", _("Work started")
-    REPLIED = "replied", _("Replied")
-    RATED = "rated", _("Rated")
-    CLOSED = "closed", _("Closed")
-    TRANSFERRED = "transferred", _("Transferred")
-    EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
-    EXTENSION_APPROVED = "extension_approved", _("Extension approved")
-    EXTENSION_REFUSED = "extension_refused", _("Extension refused")
-    REMINDED = "reminded", _("Reminder before the deadline")
-    ESCALATED = "escalated", _("Escalated to the supervisor")
-    REOPENED = "reopened", _("Reopened")
+    SUBMITTED = "submitted", pgettext_lazy("inquiry event", "Submitted")
+    SIGNED = "signed", pgettext_lazy("inquiry event", "Signed for")
+    STARTED = "started", pgettext_lazy("inquiry event", "Work started")
+    REPLIED = "replied", pgettext_lazy("inquiry event", "Replied")
+    RATED = "rated", pgettext_lazy("inquiry event", "Rated")
+    CLOSED = "closed", pgettext_lazy("inquiry event", "Closed")
+    TRANSFERRED = "transferred", pgettext_lazy("inquiry event", "Transferred")
+    EXTENSION_REQUESTED = (
+        "extension_requested",
+        pgettext_lazy("inquiry event", "Extension requested"),
+    )
+    EXTENSION_APPROVED = "extension_approved", pgettext_lazy("inquiry event", "Extension approved")
+    EXTENSION_REFUSED = "extension_refused", pgettext_lazy("inquiry event", "Extension refused")
+    REMINDED = "reminded", pgettext_lazy("inquiry event", "Reminder before the deadline")
+    ESCALATED = "escalated", pgettext_lazy("inquiry event", "Escalated to the supervisor")
+    REOPENED = "reopened", pgettext_lazy("inquiry event", "Reopened")
 
 
 class InquiryEvent(models.Model):
