@@ -277,3 +277,80 @@ def status_note(inquiry: Inquiry) -> str:
         InquiryStatus.RATED: _("The department has replied."),
         InquiryStatus.CLOSED: _("The request is closed."),
     }[InquiryStatus(inquiry.status)]
+
+
+# --- figures ------------------------------------------------------------------------------------
+def visible_inquiries(user: Any) -> QuerySet[Inquiry]:
+    """Requests whose figures `user` may read: their departments', and every request of the
+    accounts they supervise or analyse (analytics.view)."""
+    from weizheng.staff.selectors import accounts_for
+
+    if not _active(user):
+        return Inquiry.objects.none()
+    requests = Inquiry.objects.all()
+    if user.is_superuser:
+        return requests
+    return requests.filter(
+        Q(department__in=handled_departments(user))
+        | Q(account__in=supervised_accounts(user))
+        | Q(account__in=accounts_for(user, "analytics.view"))
+    )
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def figures(requests: QuerySet[Inquiry]) -> list[dict[str, Any]]:
+    """Per department and month of submission (Asia/Shanghai): how many were received; the
+    response rate (answered / received), the on-time rate (answered by the deadline / answered),
+    the resolution rate (rated resolved / rated) and the satisfaction rate (满意 or 基本满意 /
+    rated), the last rating of each request counting. Newest month first."""
+    from .models import InquiryRating
+
+    last_rating: dict[int, InquiryRating] = {}
+    for rating in InquiryRating.objects.filter(inquiry__in=requests).order_by("round"):
+        last_rating[rating.inquiry_id] = rating
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for inquiry in requests.select_related("department").only(
+        "pk", "submitted_at", "replied_at", "replied_on_time", "department__name", "status"
+    ):
+        month = f"{timezone.localtime(inquiry.submitted_at):%Y-%m}"
+        row = groups.setdefault(
+            (month, inquiry.department.name),
+            {
+                "month": month,
+                "department": inquiry.department.name,
+                "received": 0,
+                "answered": 0,
+                "on_time": 0,
+                "rated": 0,
+                "resolved": 0,
+                "satisfied": 0,
+            },
+        )
+        row["received"] += 1
+        if inquiry.replied_at is not None:
+            row["answered"] += 1
+            row["on_time"] += 1 if inquiry.replied_on_time else 0
+        rating = last_rating.get(inquiry.pk)
+        if rating is not None:
+            row["rated"] += 1
+            row["resolved"] += 1 if rating.is_resolved else 0
+            row["satisfied"] += 1 if rating.score >= 2 else 0
+    rows = sorted(groups.values(), key=lambda r: (r["month"], r["department"]), reverse=True)
+    for row in rows:
+        row["response_rate"] = _rate(row["answered"], row["received"])
+        row["on_time_rate"] = _rate(row["on_time"], row["answered"])
+        row["resolution_rate"] = _rate(row["resolved"], row["rated"])
+        row["satisfaction_rate"] = _rate(row["satisfied"], row["rated"])
+    return rows
+
+
+def overdue(requests: QuerySet[Inquiry]) -> QuerySet[Inquiry]:
+    """Open requests past their deadline, the longest overdue first."""
+    return (
+        requests.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+        .select_related("department", "category", "account")
+        .order_by("due_at", "pk")
+    )
