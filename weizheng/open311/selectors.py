@@ -209,7 +209,8 @@ def is_shown(inquiry: Inquiry, client: ApiClient | None) -> bool:
 
 
 def service_notice(inquiry: Inquiry) -> str:
-    if inquiry.reply_due_at is None:
+    """While the department owes the reply: by when it will come."""
+    if inquiry.reply_due_at is None or not inquiry.is_open:
         return ""
     return _("The department replies by %(due)s.") % {
         "due": f"{timezone.localtime(inquiry.reply_due_at):%Y-%m-%d %H:%M}"
