@@ -45,10 +45,10 @@ def may_use(client: ApiClient, account: OfficialAccount) -> bool:
 
 # --- jurisdictions ------------------------------------------------------------------------------
 def jurisdictions() -> QuerySet[OfficialAccount]:
-    """The accounts running 问政 (at least one active category): one jurisdiction each, named by
-    the account's slug."""
+    """The active accounts running 问政 (at least one active category): one jurisdiction each,
+    named by the account's slug."""
     running = Category.objects.filter(is_active=True).values("account_id")
-    return OfficialAccount.objects.filter(pk__in=running).order_by("slug")
+    return OfficialAccount.objects.filter(pk__in=running, is_active=True).order_by("slug")
 
 
 def resolve_jurisdiction(

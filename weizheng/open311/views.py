@@ -69,9 +69,11 @@ def _client(request: HttpRequest, *, required: bool) -> ApiClient | None:
     return client
 
 
-def _param(request: HttpRequest, name: str) -> str:
-    source: QueryDict = request.POST if request.method == "POST" else request.GET
-    return (source.get(name) or "").strip()
+def _param(request: HttpRequest, name: str, *, strip: bool = True) -> str:
+    """A parameter of the call: a POST's form body first, then the query string (the Swagger
+    document declares POST parameters in the query; the prose spec sends a form body)."""
+    value = (request.POST.get(name) if request.method == "POST" else None) or request.GET.get(name)
+    return (value or "").strip() if strip else (value or "")
 
 
 # --- discovery and services ---------------------------------------------------------------------
@@ -235,7 +237,7 @@ def _post_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
     data = request.POST
     submission = actions.Submission(
         service_code=_param(request, "service_code"),
-        description=data.get("description", ""),
+        description=_param(request, "description", strip=False),
         lat=_param(request, "lat"),
         long=_param(request, "long"),
         address_string=_param(request, "address_string"),
@@ -245,7 +247,7 @@ def _post_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
         last_name=_param(request, "last_name"),
         phone=_param(request, "phone"),
         email=_param(request, "email"),
-        attributes=_attributes(data),
+        attributes={**_attributes(request.GET), **_attributes(data)},
     )
     if not submission.service_code:
         raise AppError("service_code_missing", _("service_code is required."))

@@ -224,3 +224,18 @@ def test_posts_beyond_the_rate_limit_are_429_until_the_window_ends(world, api, s
 
     _client, other_key = do_create_client(name="other")
     assert post(api, world, api_key=other_key, description="第三条").status_code == 200
+
+
+def test_parameters_in_the_query_string_are_read_as_the_swagger_document_declares(world, api):
+    query = (
+        f"api_key={world['key']}&jurisdiction_id=gov&service_code=city"
+        "&address_string=%E6%BB%A8%E6%B1%9F%E5%A4%A7%E9%81%93&attribute[consent_publish]=yes"
+    )
+    response = api.post(f"/open311/v2/requests.json?{query}", {"description": "滨江大道路灯不亮"})
+    assert response.status_code == 200
+    inquiry = Inquiry.objects.get()
+    assert (inquiry.category.code, inquiry.address, inquiry.consent_publish) == (
+        "city",
+        "滨江大道",
+        True,
+    )
