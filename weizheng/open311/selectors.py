@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from weizheng.core.errors import AppError
 from weizheng.inquiries import selectors as inquiries
@@ -113,6 +114,10 @@ class Attribute:
     values: tuple[tuple[str, str], ...] = ()
 
 
+def _workdays(n: int) -> str:
+    return ngettext("%(n)d working day", "%(n)d working days", n) % {"n": n}
+
+
 def attributes(category: Category) -> list[Attribute]:
     """The questions a client asks besides the standard fields. Every service asks whether the
     citizen consents to publication on the public board; each also states, as information only
@@ -123,9 +128,8 @@ def attributes(category: Category) -> list[Attribute]:
         )
     else:
         limits = _(
-            "The department signs for a request within %(sign)d working days and replies "
-            "within %(reply)d working days."
-        ) % {"sign": category.sign_limit, "reply": category.reply_limit}
+            "The department signs for a request within %(sign)s and replies within %(reply)s."
+        ) % {"sign": _workdays(category.sign_limit), "reply": _workdays(category.reply_limit)}
     return [
         Attribute(
             code=CONSENT,
