@@ -342,3 +342,21 @@ def test_an_open311_request_is_worked_in_the_back_office_and_closes_with_the_rep
     root = xml(api.get(f"/open311/v2/requests/{public_id}.xml"))
     assert root.findtext("request/status") == "closed"
     assert root.findtext("request/status_notes") == "已安排交警早高峰在校门口执勤，违停将被处罚。"
+
+
+def test_a_reopened_request_is_open_again_with_the_masked_reason(world, api, published):
+    with at(25):
+        inquiry_actions.check_reopen(
+            inquiry=published, reason="绿灯还是太短，请回电13912345678", openid=CITIZEN
+        )
+        [item] = api.get(f"/open311/v2/requests/{published.public_id}.json").json()
+    assert item["status"] == "open"
+    assert item["status_notes"] == "绿灯还是太短，请回电139****5678"
+
+
+def test_a_consented_request_hidden_by_a_supervisor_is_withheld(world, api, published):
+    Inquiry.objects.filter(pk=published.pk).update(is_hidden=True)
+    [item] = api.get(f"/open311/v2/requests/{published.public_id}.json").json()
+    assert item["description"] is None
+    assert item["address"] is None
+    assert item["status_notes"] == "The department has replied."
