@@ -42,7 +42,8 @@ def api(*, methods: tuple[str, ...] = ("GET",)) -> Callable[..., Any]:
                 return render.errors(
                     400, _("Only the formats json and xml are served."), fmt="json"
                 )
-            if request.method not in methods:
+            allowed = (*methods, "HEAD") if "GET" in methods else methods
+            if request.method not in allowed:
                 return render.errors(405, _("This address does not accept that method."), fmt=fmt)
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
@@ -172,13 +173,14 @@ def _date(request: HttpRequest, name: str) -> datetime | None:
 def _span(request: HttpRequest) -> tuple[datetime, datetime]:
     """start_date..end_date, at most 90 days; the last 90 days by default, 90 days from a lone
     start, 90 days up to a lone end."""
-    start, end = _date(request, "start_date"), _date(request, "end_date")
-    if start is None and end is None:
-        end = timezone.now()
-    if start is None:
-        start = end - timedelta(days=MAX_DAYS)  # type: ignore[operator]
-    if end is None:
-        end = start + timedelta(days=MAX_DAYS)
+    given_start, given_end = _date(request, "start_date"), _date(request, "end_date")
+    if given_start is None and given_end is None:
+        given_end = timezone.now()
+    if given_start is None:
+        assert given_end is not None  # noqa: S101 - set just above when both were missing
+        start, end = given_end - timedelta(days=MAX_DAYS), given_end
+    else:
+        start, end = given_start, given_end or given_start + timedelta(days=MAX_DAYS)
     if end < start:
         raise AppError("bad_date_range", _("end_date is before start_date."))
     if end - start > timedelta(days=MAX_DAYS):
