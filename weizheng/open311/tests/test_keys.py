@@ -58,3 +58,24 @@ def test_key_revoke_stops_the_key_at_once(world, api):
     assert AuditLog.objects.filter(action="open311.client.revoked").count() == 1
     with pytest.raises(CommandError, match="There is no client named “ghost”"):
         run("open311_key_revoke", "--name", "ghost")
+
+
+def test_a_superuser_revokes_a_key_in_the_admin(world, django_user_model):
+    from django.test import Client
+
+    from weizheng.staff.testing import login_staff
+
+    root = django_user_model.objects.create_superuser("root", password="pw-root-123456")
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    login_staff(browser, root)
+    listing = browser.get("/admin/open311/apiclient/")
+    assert listing.status_code == 200
+    assert world["key"].encode() not in listing.content
+    response = browser.post(
+        "/admin/open311/apiclient/",
+        {"action": "revoke", "_selected_action": [world["hotline"].pk]},
+    )
+    assert response.status_code == 302
+    assert client_for_key(world["key"]) is None
+    assert client_for_key(world["county_key"]) == world["county_app"]
+    assert AuditLog.objects.get(action="open311.client.revoked").actor_label == "admin:root"
