@@ -31,16 +31,21 @@ MAX_NAME = 50
 
 # --- clients ------------------------------------------------------------------------------------
 def do_create_client(
-    *, name: str, accounts: Iterable[OfficialAccount] = (), actor_label: str = "cli"
+    *,
+    name: str,
+    accounts: Iterable[OfficialAccount] = (),
+    actor_label: str = "cli",
+    key: str = "",
 ) -> tuple[ApiClient, str]:
-    """A new client and its key (returned once; only its hash is kept)."""
+    """A new client and its key (returned once; only its hash is kept). `key` is for the demo's
+    published key only; real clients get a random one."""
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME or not all(c.isalnum() or c in "-_" for c in name):
         raise AppError(
             "bad_client_name",
             _("A client's name is 1 to 50 letters, digits, hyphens or underscores."),
         )
-    key = new_key()
+    key = key or new_key()
     try:
         with transaction.atomic():
             client = ApiClient.objects.create(
