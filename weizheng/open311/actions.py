@@ -5,6 +5,7 @@ is validated, routed and clocked exactly like one from the chat or the H5 form."
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from weizheng.wechat.models import OfficialAccount
 from . import selectors
 from .keys import KEY_PREFIX, key_hash, new_key
 from .models import ApiClient
+
+logger = logging.getLogger(__name__)
 
 MAX_NAME = 50
 
@@ -171,6 +174,7 @@ def check_post_request(
                 "rate_limited",
                 _("Too many requests from this API key; try again in %(n)d seconds.") % {"n": wait},
                 status=429,
+                retry_after=wait,
             )
         category = selectors.service(account=account, code=submission.service_code)
         consent = _consent(category, submission.attributes or {})
@@ -208,6 +212,10 @@ def check_post_request(
                 ip_address=ip_address,
             )
     except AppError as error:
+        if error.code == "rate_limited":
+            # A flood must not fill the audit log: the first POSTs of the window are there.
+            logger.warning("open311: %s is over its rate limit", client.label)
+            raise
         do_audit(
             action="open311.request.refused",
             actor_label=client.label,

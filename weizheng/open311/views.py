@@ -44,11 +44,18 @@ def api(*, methods: tuple[str, ...] = ("GET",)) -> Callable[..., Any]:
                 )
             allowed = (*methods, "HEAD") if "GET" in methods else methods
             if request.method not in allowed:
-                return render.errors(405, _("This address does not accept that method."), fmt=fmt)
+                refused = render.errors(
+                    405, _("This address does not accept that method."), fmt=fmt
+                )
+                refused["Allow"] = ", ".join(allowed)
+                return refused
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except AppError as error:
-                return render.errors(error.status, error.message, fmt=fmt)
+                response = render.errors(error.status, error.message, fmt=fmt)
+                if "retry_after" in error.extra:
+                    response["Retry-After"] = str(error.extra["retry_after"])
+                return response
 
         return wrapper
 

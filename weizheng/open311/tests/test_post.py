@@ -217,8 +217,11 @@ def test_posts_beyond_the_rate_limit_are_429_until_the_window_ends(world, api, s
     assert post(api, world, description="第二条：解放路公交站台破损").status_code == 200
     response = post(api, world, description="第三条")
     assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
     assert response.json()[0]["description"].startswith("Too many requests from this API key")
     assert Inquiry.objects.count() == 2
+    assert AuditLog.objects.filter(action="open311.request.created").count() == 2
+    assert not AuditLog.objects.filter(action="open311.request.refused").exists()
     # Another client's allowance is its own.
     from weizheng.open311.actions import do_create_client
 

@@ -138,6 +138,7 @@ def test_an_unsupported_format_is_refused_in_json(world, api):
 def test_a_method_other_than_get_is_refused_on_services(world, api):
     response = api.post("/open311/v2/services.json")
     assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
     assert response.json()[0]["code"] == 405
 
 
