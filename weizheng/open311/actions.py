@@ -158,16 +158,11 @@ def check_post_request(
     submission: Submission,
     ip_address: str | None = None,
 ) -> Inquiry:
-    """A client's new request: the client must be allowed on the account and within its rate
-    limit; the service must exist; a place (lat/long or an address) is required, as Open311
-    asks. Audited with the client's name and address; refusals are audited too."""
+    """A client's new request: the client must be within its rate limit (every POST counts, so
+    refusals cannot flood the audit log either) and allowed on the account; the service must
+    exist; a place (lat/long or an address) is required, as Open311 asks. Audited with the
+    client's name and address; refusals are audited too."""
     try:
-        if not selectors.may_use(client, account):
-            raise AppError(
-                "client_not_allowed",
-                _("This API key may not post to the jurisdiction “%(id)s”.") % {"id": account.slug},
-                status=403,
-            )
         wait = take_post(client)
         if wait:
             raise AppError(
@@ -175,6 +170,12 @@ def check_post_request(
                 _("Too many requests from this API key; try again in %(n)d seconds.") % {"n": wait},
                 status=429,
                 retry_after=wait,
+            )
+        if not selectors.may_use(client, account):
+            raise AppError(
+                "client_not_allowed",
+                _("This API key may not post to the jurisdiction “%(id)s”.") % {"id": account.slug},
+                status=403,
             )
         category = selectors.service(account=account, code=submission.service_code)
         consent = _consent(category, submission.attributes or {})
