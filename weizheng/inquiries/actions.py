@@ -1285,3 +1285,19 @@ def check_save_settings(
             detail={k: v for k, v in cleaned.items()},
         )
     return found
+
+
+def check_set_hidden(*, inquiry: Inquiry, actor: Any, hidden: bool) -> Inquiry:
+    """A supervisor keeps a consented answer off the public board (or puts it back)."""
+    _require_supervisor(actor, inquiry)
+    with transaction.atomic():
+        Inquiry.objects.filter(pk=inquiry.pk).update(is_hidden=bool(hidden))
+        inquiry.refresh_from_db()
+        do_audit(
+            action="inquiries.inquiry." + ("hidden" if hidden else "shown"),
+            actor=actor,
+            account=inquiry.account,
+            target=inquiry,
+            detail={"public_id": inquiry.public_id},
+        )
+    return inquiry

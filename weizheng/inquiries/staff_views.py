@@ -164,6 +164,8 @@ def step(request: HttpRequest, account: OfficialAccount, inquiry_id: int) -> Htt
             actions.check_close(inquiry=inquiry, actor=user, note=post.get("note", ""))
         elif action == "reopen":
             actions.check_reopen(inquiry=inquiry, actor=user, reason=post.get("reason", ""))
+        elif action in ("hide", "show"):
+            actions.check_set_hidden(inquiry=inquiry, actor=user, hidden=action == "hide")
         else:
             raise AppError("bad_action", _("Unknown step."))
     except AppError as refused:

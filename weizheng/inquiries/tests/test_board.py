@@ -59,3 +59,13 @@ def test_the_board_is_searched_by_words(world, published, client):
     assert "幸福里小区" in html and "路灯" not in html
     empty = client.get("/h5/gov/wenzheng/board/", {"q": "地铁"}).content.decode()
     assert 'data-test="board-empty"' in empty
+
+
+def test_a_supervisor_keeps_an_answer_off_the_board(world, published, client):
+    from weizheng.core.errors import AppError
+
+    lamp = published["lamp"]
+    with pytest.raises(AppError):
+        actions.check_set_hidden(inquiry=lamp, actor=world["dan"], hidden=True)
+    actions.check_set_hidden(inquiry=lamp, actor=world["gina"], hidden=True)
+    assert client.get(f"/h5/gov/wenzheng/board/{lamp.public_id}/").status_code == 404
