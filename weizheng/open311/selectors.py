@@ -233,9 +233,15 @@ def request_fields(inquiry: Inquiry, client: ApiClient | None = None) -> dict[st
         # What the state means, without the department's words (they may name the citizen).
         note = inquiries.status_note(Inquiry(status=inquiry.status))
     links = [m.url for m in inquiry.media.all() if m.kind == "link" and m.url]
+    status = inquiries.open311_status(inquiry)
+    # The spec: for a closed request, when it was closed — for 问政, when it was answered (a
+    # later rating or closing changes nothing an API client follows).
+    updated = (
+        inquiry.replied_at if status == "closed" and inquiry.replied_at else inquiry.updated_at
+    )
     return {
         "service_request_id": inquiry.public_id,
-        "status": inquiries.open311_status(inquiry),
+        "status": status,
         "status_notes": note,
         "service_name": inquiry.category.name,
         "service_code": inquiry.category.code,
@@ -243,7 +249,7 @@ def request_fields(inquiry: Inquiry, client: ApiClient | None = None) -> dict[st
         "agency_responsible": inquiry.department.name,
         "service_notice": service_notice(inquiry) or None,
         "requested_datetime": _when(inquiry.submitted_at),
-        "updated_datetime": _when(inquiry.updated_at),
+        "updated_datetime": _when(updated),
         "expected_datetime": _when(inquiry.reply_due_at),
         "address": (inquiry.address or None) if shown else None,
         "address_id": None,

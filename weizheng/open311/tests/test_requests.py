@@ -360,3 +360,11 @@ def test_a_consented_request_hidden_by_a_supervisor_is_withheld(world, api, publ
     assert item["description"] is None
     assert item["address"] is None
     assert item["status_notes"] == "The department has replied."
+
+
+def test_a_closed_request_is_dated_by_its_reply_not_by_the_rating(world, api, published):
+    with at(27):
+        inquiry_actions.check_rate(inquiry=published, openid=CITIZEN, score=3, is_resolved=True)
+    [item] = api.get(f"/open311/v2/requests/{published.public_id}.json").json()
+    assert item["status"] == "closed"
+    assert item["updated_datetime"] == "2026-11-24T10:00:00+08:00"
