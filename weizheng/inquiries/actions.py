@@ -383,6 +383,12 @@ def check_submit_inquiry(
             binding = active_binding(account=account, openid=openid)
             if binding is not None:
                 name, phone = binding.name, binding.phone
+        if not (name or phone or email):
+            raise AppError(
+                "contact_missing",
+                _("Give your name and a way to reach you, or ask anonymously."),
+                field="contact",
+            )
         if len(name) > 50 or len(phone) > 30 or len(email) > 100:
             raise AppError("contact_too_long", _("A contact detail is too long."), field="contact")
     suggested, confidence = (None, None)
@@ -998,9 +1004,13 @@ def do_send_reminders(*, now: datetime | None = None) -> int:
                 detail={"public_id": inquiry.public_id, "due_at": inquiry.due_at.isoformat()},  # type: ignore[union-attr]
             )
             _mail_after_commit(
-                f"问政 {inquiry.public_id} 即将到期",
-                f"诉求 {inquiry.public_id}（{InquiryStatus(inquiry.status).label}）将于 "
-                f"{timezone.localtime(inquiry.due_at):%Y-%m-%d %H:%M} 到期，请及时办理。",  # type: ignore[arg-type]
+                _("Request %(number)s is due soon") % {"number": inquiry.public_id},
+                _("Request %(number)s (%(status)s) is due at %(due)s. Please handle it in time.")
+                % {
+                    "number": inquiry.public_id,
+                    "status": InquiryStatus(inquiry.status).label,
+                    "due": f"{timezone.localtime(inquiry.due_at):%Y-%m-%d %H:%M}",  # type: ignore[arg-type]
+                },
                 _staff_emails(
                     account=inquiry.account,
                     department=inquiry.department,
@@ -1046,10 +1056,17 @@ def do_escalate_overdue(*, now: datetime | None = None) -> int:
                 },
             )
             _mail_after_commit(
-                f"问政 {inquiry.public_id} 已超期",
-                f"诉求 {inquiry.public_id}（{inquiry.department.name}，"
-                f"{InquiryStatus(inquiry.status).label}）已于 "
-                f"{timezone.localtime(inquiry.due_at):%Y-%m-%d %H:%M} 超期，请督办。",  # type: ignore[arg-type]
+                _("Request %(number)s is overdue") % {"number": inquiry.public_id},
+                _(
+                    "Request %(number)s (%(department)s, %(status)s) was due at %(due)s and is "
+                    "overdue. Please follow it up."
+                )
+                % {
+                    "number": inquiry.public_id,
+                    "department": inquiry.department.name,
+                    "status": InquiryStatus(inquiry.status).label,
+                    "due": f"{timezone.localtime(inquiry.due_at):%Y-%m-%d %H:%M}",  # type: ignore[arg-type]
+                },
                 _staff_emails(
                     account=inquiry.account, department=None, permission="inquiries.supervise"
                 ),

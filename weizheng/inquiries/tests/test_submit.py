@@ -198,3 +198,8 @@ def test_another_citizen_cannot_open_a_request_page(world, client):
     inquiry = submit(world)
     as_citizen(client, world["gov"], OTHER)
     assert client.get(f"/h5/gov/wenzheng/r/{inquiry.public_id}/").status_code == 404
+
+
+def test_a_named_request_without_any_contact_is_refused(world):
+    error = refused(world, is_anonymous=False)
+    assert error.code == "contact_missing"
