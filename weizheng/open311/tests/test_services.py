@@ -10,7 +10,7 @@ import pytest
 
 from weizheng.inquiries.models import Category
 
-from .conftest import children, fields, required, xml
+from .conftest import SWAGGER, children, fields, required, submit, xml
 
 
 def test_discovery_names_the_endpoint_its_formats_and_the_one_jurisdiction(world, api):
@@ -183,3 +183,28 @@ def test_an_unknown_jurisdiction_is_a_404(world, api):
     response = api.get("/open311/v2/services.json", {"jurisdiction_id": "police"})
     assert response.status_code == 404
     assert json.loads(response.content)[0]["code"] == 404
+
+
+def test_every_path_of_the_swagger_document_is_served_in_both_formats(world, api):
+    inquiry = submit(world)
+    values = {"service_code": "traffic", "service_request_id": inquiry.public_id}
+    values["token_id"] = inquiry.public_id
+    for path, operations in SWAGGER["paths"].items():
+        for fmt in ("json", "xml"):
+            url = "/open311/v2" + path.format(response_format=fmt, **values)
+            for method in operations:
+                if method == "post":
+                    response = api.post(
+                        url,
+                        {
+                            "api_key": world["key"],
+                            "service_code": "city",
+                            "description": "路灯不亮",
+                            "address_string": "滨江大道16号",
+                        },
+                    )
+                else:
+                    response = api.get(url)
+                assert response.status_code == 200, (method, url, response.content)
+                expected = "application/json" if fmt == "json" else "text/xml"
+                assert response["Content-Type"].startswith(expected)
