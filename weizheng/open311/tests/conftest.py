@@ -146,3 +146,20 @@ def required(name: str) -> set[str]:
 
 def children(element: ET.Element) -> dict[str, str]:
     return {child.tag: (child.text or "") for child in element}
+
+
+PY_TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "array": list}
+
+
+def assert_schema(item: dict, name: str) -> None:
+    """Exactly the definition's fields, the required ones present, each value of its type."""
+    properties = definition(name)["properties"]
+    assert set(item) == set(properties), name
+    assert required(name) <= {key for key, value in item.items() if value is not None}, name
+    for key, value in item.items():
+        if value is not None:
+            kind = properties[key]["type"]
+            assert isinstance(value, PY_TYPES[kind]), (name, key, value)
+            assert kind != "number" or not isinstance(value, bool)
+            if "enum" in properties[key]:
+                assert value in properties[key]["enum"], (name, key, value)

@@ -34,6 +34,7 @@ def test_a_client_posts_a_request_that_reaches_the_department_queue(world, api):
     assert response.status_code == 200
     [answer] = response.json()
     assert set(answer) <= fields("RequestResponse")
+    assert all(isinstance(value, str) for value in answer.values())
     inquiry = Inquiry.objects.get()
     assert answer["service_request_id"] == inquiry.public_id
     assert answer["service_notice"].startswith("The department replies by ")

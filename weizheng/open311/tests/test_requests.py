@@ -17,7 +17,7 @@ from weizheng.inquiries.models import Inquiry, InquiryStatus
 from weizheng.inquiries.selectors import queue_for
 from weizheng.open311.actions import do_create_client
 
-from .conftest import CITIZEN, INSIDE, children, fields, required, submit, xml
+from .conftest import CITIZEN, INSIDE, assert_schema, children, fields, submit, xml
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -66,8 +66,7 @@ def test_the_list_has_the_spec_fields_and_no_personal_data_in_json(world, api, p
     body = response.json()
     assert [r["service_request_id"] for r in body] == [private.public_id, published.public_id]
     for item in body:
-        assert set(item) == fields("Request")
-        assert required("Request") <= {k for k, v in item.items() if v is not None}
+        assert_schema(item, "Request")
     shown, hidden = body[1], body[0]
     assert shown == {
         "service_request_id": published.public_id,
@@ -121,7 +120,7 @@ def test_one_request_in_json_and_xml(world, api, published):
     response = api.get(f"/open311/v2/requests/{published.public_id}.json")
     assert response.status_code == 200
     [item] = response.json()
-    assert set(item) == fields("Request")
+    assert_schema(item, "Request")
     assert item["service_request_id"] == published.public_id
     root = xml(api.get(f"/open311/v2/requests/{published.public_id}.xml"))
     assert root.tag == "service_requests"
@@ -159,7 +158,7 @@ def test_the_token_maps_to_the_request_id_in_json_and_xml(world, api, published)
     assert response.json() == [
         {"service_request_id": published.public_id, "token": published.public_id}
     ]
-    assert set(response.json()[0]) == fields("TokenResponse")
+    assert_schema(response.json()[0], "TokenResponse")
     root = xml(api.get(f"/open311/v2/tokens/{published.public_id}.xml"))
     assert root.tag == "service_requests"
     assert set(children(root.find("request"))) == fields("TokenResponse")
