@@ -43,10 +43,14 @@ def do_create_client(
     """A new client and its key (returned once; only its hash is kept). `key` is for the demo's
     published key only; real clients get a random one."""
     name = (name or "").strip()
-    if not name or len(name) > MAX_NAME or not all(c.isalnum() or c in "-_" for c in name):
+    if (
+        not name
+        or len(name) > MAX_NAME
+        or not all(c.isascii() and (c.isalnum() or c in "-_") for c in name)
+    ):
         raise AppError(
             "bad_client_name",
-            _("A client's name is 1 to 50 letters, digits, hyphens or underscores."),
+            _("A client's name is 1 to 50 Latin letters, digits, hyphens or underscores."),
         )
     key = key or new_key()
     try:

@@ -43,8 +43,9 @@ def test_key_add_refuses_a_taken_name_an_unknown_account_and_a_bad_name(world):
         run("open311_key_add", "--name", "hotline")
     with pytest.raises(CommandError, match="There is no account 'nowhere'"):
         run("open311_key_add", "--name", "new", "--account", "nowhere")
-    with pytest.raises(CommandError, match="letters, digits, hyphens or underscores"):
-        run("open311_key_add", "--name", "has space")
+    for bad in ("has space", "热线12345", ""):
+        with pytest.raises(CommandError, match="Latin letters, digits, hyphens or underscores"):
+            run("open311_key_add", "--name", bad)
     assert ApiClient.objects.count() == 2
 
 
