@@ -239,6 +239,29 @@ REQUESTS: list[dict[str, Any]] = [
     },
 ]
 DEMO_OPENID_PREFIX = "oDEMOGOV"
+TEMPLATES = [
+    (
+        "inquiries.received",
+        "TPL_WENZHENG_RECEIVED",
+        {
+            "first": "您反映的问题已受理",
+            "keyword1": "{public_id}",
+            "keyword2": "{category}",
+            "remark": "承办部门将于 {due} 前答复。",
+        },
+    ),
+    (
+        "inquiries.reply",
+        "TPL_WENZHENG_REPLY",
+        {
+            "first": "您的诉求已答复",
+            "keyword1": "{public_id}",
+            "keyword2": "{department}",
+            "keyword3": "{reply}",
+            "remark": "请点击详情对答复作出评价。",
+        },
+    ),
+]
 
 
 def _clerk(username: str) -> Any:
@@ -283,6 +306,20 @@ def load_demo() -> None:
             _demo_request(account, categories[spec["c"]], spec, number)
         do_train_classifier(account=account, actor=None)
         _suggest_for_other(account)
+    _templates(account)
+
+
+def _templates(account: Any) -> None:
+    """Template messages for the receipt and the reply, used once the citizen's 48-hour window
+    has closed."""
+    from weizheng.notifications.actions import check_save_template
+    from weizheng.notifications.models import NotificationTemplate
+
+    for kind, template_id, fields in TEMPLATES:
+        if not NotificationTemplate.objects.filter(account=account, kind=kind).exists():
+            check_save_template(
+                account=account, kind=kind, template_id=template_id, fields=fields, actor=None
+            )
 
 
 def _demo_request(account: Any, category: Any, spec: dict[str, Any], number: int) -> Any:

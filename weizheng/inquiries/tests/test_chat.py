@@ -139,3 +139,34 @@ def test_progress_tells_the_state_of_the_citizens_requests(asking):
 
 def test_without_a_conversation_other_handlers_answer(asking):
     assert "交通出行" not in say(asking, "1")
+
+
+def test_a_reply_after_the_48_hour_window_goes_as_a_template_message(asking):
+    from datetime import timedelta
+
+    import time_machine
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from weizheng.inquiries.actions import check_reply, check_sign
+    from weizheng.notifications.actions import check_save_template
+    from weizheng.notifications.models import Notification
+    from weizheng.staff.models import Membership, Role
+
+    check_save_template(
+        account=asking["account"],
+        kind="inquiries.reply",
+        template_id="TPL_WENZHENG_REPLY",
+        fields={"first": "您的诉求已答复", "keyword1": "{public_id}", "keyword2": "{reply}"},
+        actor=None,
+    )
+    for text in ("我要问政", "1", "路口红绿灯太短", "跳过", "跳过", "2", "2"):
+        say(asking, text)
+    inquiry = Inquiry.objects.get()
+    clerk = get_user_model().objects.create_user("pete", password="pw-pete-123456")
+    Membership.objects.create(user=clerk, department=asking["traffic"], role=Role.HANDLER)
+    with time_machine.travel(timezone.now() + timedelta(hours=49)):
+        check_sign(inquiry=inquiry, actor=clerk)
+        check_reply(inquiry=inquiry, actor=clerk, reply="已将行人绿灯延长至35秒。")
+    reply = Notification.objects.get(kind="inquiries.reply")
+    assert (reply.status, reply.channel) == ("sent", "template")
