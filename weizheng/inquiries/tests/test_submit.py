@@ -203,3 +203,26 @@ def test_another_citizen_cannot_open_a_request_page(world, client):
 def test_a_named_request_without_any_contact_is_refused(world):
     error = refused(world, is_anonymous=False)
     assert error.code == "contact_missing"
+
+
+def test_the_form_takes_a_typed_name_and_phone_from_an_unbound_citizen(world, client):
+    as_citizen(client, world["gov"], CITIZEN)
+    page = client.get("/h5/gov/wenzheng/new/").content.decode()
+    assert 'data-test="contact-name"' in page
+    response = client.post(
+        "/h5/gov/wenzheng/new/",
+        {
+            "category": "city",
+            "description": "路灯不亮",
+            "named": "1",
+            "contact_name": "赵六",
+            "contact_phone": "13700137000",
+        },
+    )
+    assert response.status_code == 302
+    inquiry = Inquiry.objects.get()
+    assert (inquiry.is_anonymous, inquiry.contact_name, inquiry.contact_phone) == (
+        False,
+        "赵六",
+        "13700137000",
+    )

@@ -311,9 +311,9 @@ DEPARTMENTS = [
         ],
     ),
     ("平安市政府办公室", ["police", "water", "gov"], [("gov_reviewer", "reviewer")]),
-    # Runs the city's 问政 (docs/adr/0007): gov_admin supervises (transfers, extensions,
-    # escalations), gov_handler dispatches and answers 市容环境 and 其他. The traffic police and the
-    # water company answer their categories' requests without running the gov account.
+    # Runs the city's 问政 (docs/adr/0007): gov_admin supervises and dispatches (transfers with the
+    # classifier's suggestion, extensions, escalations), gov_handler answers 市容环境 and 其他. The
+    # traffic police and the water company answer their categories' requests without running it.
     (
         "平安市政务服务中心",
         ["gov"],
