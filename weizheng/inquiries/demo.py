@@ -1,6 +1,6 @@
 """Demo 微信问政 on the city account `gov` (平安市政务服务): categories routed to the traffic
 police (交通出行), the water company (供水) and the city's service centre (市容环境, 其他), the
-jurisdiction's box around 平安市, twenty requests of the last two months in every state — some
+jurisdiction's box around 平安市, twenty-two requests of the last two months in every state — some
 overdue, some rated, some on the public board, one reopened, one similar to another, one with an
 extension waiting — and a classifier trained on the answered ones. publish_demo() publishes the
 account's menu (我要问政 / 我的诉求 / 问政公开).
@@ -98,6 +98,28 @@ REQUESTS: list[dict[str, Any]] = [
         "at": (0.012, 0.018),
         "ago": 14,
         "state": "in_progress",
+    },
+    {
+        "c": "traffic",
+        "d": "锦绣路小区门口的消防通道和人行道被私家车长期占用停车，行人只能走机动车道，很危险。",
+        "a": "锦绣路人行道",
+        "at": (-0.014, -0.008),
+        "ago": 38,
+        "state": "closed",
+        "reply": "已在锦绣路人行道加装隔离桩，并对占道违停车辆依法处罚，后续将纳入日常巡查。",
+        "rating": (3, True),
+        "consent": True,
+    },
+    {
+        "c": "traffic",
+        "d": "东风路夜间大货车违规通行，车速很快，噪音和安全隐患都很大。",
+        "a": "东风路",
+        "at": (0.016, 0.006),
+        "ago": 27,
+        "state": "rated",
+        "reply": "已在东风路设置夜间货车禁行标志，并加强夜间巡逻查处。",
+        "rating": (2, True),
+        "consent": True,
     },
     {
         "c": "water",
