@@ -30,6 +30,9 @@ pids+=($!)
 # Appointment reminders the day before, and no-shows of past days (docs/appointments.md).
 "$PY" manage.py appointments_remind --loop --interval 300 >"$LOG_DIR"/appointments.log 2>&1 &
 pids+=($!)
+# 问政's clock: reminders, escalations (e-mails to the log), closing (docs/inquiries.md).
+"$PY" manage.py inquiries_clock --loop --interval 300 >"$LOG_DIR"/inquiries.log 2>&1 &
+pids+=($!)
 
 for _ in $(seq 1 50); do
   curl -fs -o /dev/null "http://127.0.0.1:${PORT}/healthz" && break

@@ -36,6 +36,7 @@ urlpatterns = [
     path("h5/<slug:account_slug>/appointments/", include("weizheng.appointments.urls")),
     path("h5/<slug:account_slug>/pay/", include("weizheng.payments.urls")),
     path("h5/<slug:account_slug>/wenzheng/", include("weizheng.inquiries.urls")),
+    path("open311/v2/", include("weizheng.open311.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "weizheng.appointments",
     "weizheng.payments",
     "weizheng.inquiries",
+    "weizheng.open311",
 ]
 
 MIDDLEWARE = [

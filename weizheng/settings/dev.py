@@ -34,3 +34,7 @@ NOTIFICATIONS_SMS_GATEWAY = os.environ.get(
 )
 
 INSTALLED_APPS = [*INSTALLED_APPS, "weizheng.wechat_mock", "weizheng.simulator"]  # noqa: F405
+# Staff e-mails (问政 reminders and escalations) go to the log in development and the demo.
+EMAIL_BACKEND = os.environ.get(
+    "WEIZHENG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)

@@ -338,3 +338,17 @@ def client_for(account: OfficialAccount) -> AccountClient:
 def send_custom_message(account: OfficialAccount, payload: dict[str, Any]) -> dict[str, Any]:
     """POST message/custom/send with a prepared body (see protocol.replies.to_custom_message)."""
     return client_for(account).post("message/custom/send", data=payload)
+
+
+def download_media(account: OfficialAccount, media_id: str) -> tuple[bytes, str]:
+    """GET media/get: a temporary media file a citizen sent (image, voice), its bytes and
+    content type. WeChat keeps these three days."""
+    response = _send(
+        account,
+        "GET",
+        account.api_base_url.rstrip("/") + "/cgi-bin/media/get",
+        api="media/get",
+        params={"media_id": media_id},
+        raw=True,
+    )
+    return response.content, response.headers.get("Content-Type", "")

@@ -30,7 +30,7 @@ def test_demo_data_loads_twice_without_duplicates(django_user_model):
         Membership.objects.count(),
     )
     assert first == again
-    assert first[0] == 4 and first[3] >= 6
+    assert first[0] == 5 and first[3] >= 6
     police_editor = django_user_model.objects.get(username="police_editor")
     assert [a.slug for a in accounts_for(police_editor, "account.view")] == ["police"]
     assert MockApp.objects.get(
@@ -59,7 +59,8 @@ def test_demo_publish_creates_the_menu_and_qr_codes_on_the_platform_once(live_se
     ]
     assert MockQrCode.objects.count() == 3
     assert Menu.objects.filter(account__slug="police", status="published").count() == 1
-    assert MockMenu.objects.filter(is_conditional=False).count() == 1
+    # The police menu and the city's 问政 menu.
+    assert MockMenu.objects.filter(is_conditional=False).count() == 2
     # The citizens follow through the callback: the app knows them, once.
     from weizheng.followers.models import Follower
 
@@ -77,5 +78,5 @@ def test_demo_publish_creates_the_menu_and_qr_codes_on_the_platform_once(live_se
     from weizheng.core.management.commands.demo_load import DEPARTMENTS
 
     logins = 1 + len({username for _name, _slugs, clerks in DEPARTMENTS for username, _ in clerks})
-    assert logins == 11
+    assert logins == 13
     assert TOTPDevice.objects.filter(name="demo", confirmed=True).count() == logins

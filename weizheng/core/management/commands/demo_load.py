@@ -36,6 +36,8 @@ ACCOUNTS = [
         "zh-hans",
     ),
     ("water", "平安水务集团", "wx7c2e9a4b1d3f5e80", "pinganwater2026", "", "plain", "zh-hans"),
+    # The city's 微信问政 (weizheng/inquiries/demo.py).
+    ("gov", "平安市政务服务", "wx2d6b9e1a4c7f0358", "pingangov2026", "", "plain", "zh-hans"),
     (
         "expo",
         "中国（平安）国际投资贸易洽谈会",
@@ -58,8 +60,8 @@ ACCOUNTS = [
 
 # nickname, city, language, accounts followed
 CITIZENS = [
-    ("张伟", "平安", "zh_CN", ["police", "water", "expo"]),
-    ("李娜", "平安", "zh_CN", ["police", "water"]),
+    ("张伟", "平安", "zh_CN", ["police", "water", "expo", "gov"]),
+    ("李娜", "平安", "zh_CN", ["police", "water", "gov"]),
     ("王芳", "安宁", "zh_CN", ["police", "expo"]),
     ("Tom Baker", "London", "en", ["expo-en"]),
 ]
@@ -308,7 +310,15 @@ DEPARTMENTS = [
             ("water_handler", "handler"),
         ],
     ),
-    ("平安市政府办公室", ["police", "water"], [("gov_reviewer", "reviewer")]),
+    ("平安市政府办公室", ["police", "water", "gov"], [("gov_reviewer", "reviewer")]),
+    # Runs the city's 问政 (docs/adr/0007): gov_admin supervises and dispatches (transfers with the
+    # classifier's suggestion, extensions, escalations), gov_handler answers 市容环境 and 其他. The
+    # traffic police and the water company answer their categories' requests without running it.
+    (
+        "平安市政务服务中心",
+        ["gov"],
+        [("gov_admin", "administrator"), ("gov_handler", "handler")],
+    ),
     (
         "投洽会组委会",
         ["expo", "expo-en"],
