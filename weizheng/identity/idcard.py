@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -31,7 +32,7 @@ SHAPE = re.compile(r"\d{17}[\dX]")
 class InvalidIdNumber(ValueError):
     """The number is not a valid resident ID number; `reason` says why (translatable)."""
 
-    def __init__(self, reason: str, code: str) -> None:
+    def __init__(self, reason: str | Promise, code: str) -> None:
         super().__init__(str(reason))
         self.reason = reason
         self.code = code
@@ -111,4 +112,4 @@ def validate_id_number(value: str) -> None:
     try:
         parse_id_number(value)
     except InvalidIdNumber as exc:
-        raise ValidationError(exc.reason, code=f"id_number_{exc.code}") from None
+        raise ValidationError(str(exc.reason), code=f"id_number_{exc.code}") from None

@@ -333,11 +333,11 @@ def figures(requests: QuerySet[Inquiry]) -> list[dict[str, Any]]:
         if inquiry.replied_at is not None:
             row["answered"] += 1
             row["on_time"] += 1 if inquiry.replied_on_time else 0
-        rating = last_rating.get(inquiry.pk)
-        if rating is not None:
+        last = last_rating.get(inquiry.pk)
+        if last is not None:
             row["rated"] += 1
-            row["resolved"] += 1 if rating.is_resolved else 0
-            row["satisfied"] += 1 if rating.score >= 2 else 0
+            row["resolved"] += 1 if last.is_resolved else 0
+            row["satisfied"] += 1 if last.score >= 2 else 0
     rows = sorted(groups.values(), key=lambda r: (r["month"], r["department"]), reverse=True)
     for row in rows:
         row["response_rate"] = _rate(row["answered"], row["received"])

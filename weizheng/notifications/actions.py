@@ -148,10 +148,10 @@ def _release_stuck(now: datetime) -> None:
     )
 
 
-def _channels(notification: Notification) -> list[str]:
+def _channels(notification: Notification) -> list[Channel]:
     from weizheng.followers.selectors import is_service_window_open
 
-    channels = []
+    channels: list[Channel] = []
     if is_service_window_open(account=notification.account, openid=notification.openid):
         channels.append(Channel.CUSTOM)
     if NotificationTemplate.objects.filter(

@@ -78,7 +78,7 @@ def _take_redis(*, account_id: int, api: str) -> float:
 
     global _script
     if _script is None:
-        client = redis.Redis.from_url(settings.REDIS_URL)
+        client = redis.Redis.from_url(settings.REDIS_URL or "")
         _script = client.register_script(_LUA)
     rate, burst = limits(api)
     wait_ms = _script(keys=[f"weizheng:bucket:{account_id}:{api}"], args=[rate, burst, time.time()])

@@ -329,3 +329,10 @@ NOTIFICATIONS_PHONE_LOOKUP = (
 # verify(); docs/identity.md). The default only checks that the ID number is well formed: a real
 # deployment plugs in the public-security identity check here.
 IDENTITY_VERIFIER = env("WEIZHENG_IDENTITY_VERIFIER", "weizheng.identity.verifiers.AcceptValidIds")
+
+# Open311 GeoReport v2 (/open311/v2/, docs/open311.md): posts allowed per API key per window, and
+# what the discovery document tells client developers (whom to ask, where keys come from).
+OPEN311_POST_LIMIT = env_int("WEIZHENG_OPEN311_POST_LIMIT", 60)
+OPEN311_POST_WINDOW_SECONDS = env_int("WEIZHENG_OPEN311_POST_WINDOW_SECONDS", 60)
+OPEN311_CONTACT = env("WEIZHENG_OPEN311_CONTACT", "") or ""
+OPEN311_KEY_SERVICE = env("WEIZHENG_OPEN311_KEY_SERVICE", "") or ""

@@ -57,6 +57,10 @@ class Command(BaseCommand):
             f"  Department clerks:    {clerks}   password: {CLERK_PASSWORD} (each sees only their accounts)"
         )
         out(f"  Mock WeChat platform: {mock}/_control/apps")
+        from weizheng.open311.demo import info_lines
+
+        for line in info_lines(web):
+            out(line)
         out("  Accounts (callback URL, message mode):")
         for account in OfficialAccount.objects.order_by("pk"):
             out(f"    {account.name:<40} {web}/wx/{account.slug}/  ({account.message_mode})")

@@ -271,6 +271,7 @@ DEMO_APPS = (
     "appointments",
     "payments",
     "inquiries",
+    "open311",
 )
 
 
