@@ -21,7 +21,6 @@ from weizheng.wechat_mock import pay as mock_pay
 MCHID = "1900000109"
 APIV3_KEY = "a12d3924fd499edac8a5efc4a1b2c3d4"  # 32 bytes
 SERIAL = "3775B6A45ACD588826D15E583A95F5DD"
-OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 
 
 @functools.cache
@@ -44,13 +43,14 @@ class PayWorld:
     fines: Biller
     notify_url: str
     live_url: str
+    openid: str
 
-    def order(self, reference: str = "3100012345", biller: Biller | None = None, openid: str = OPENID):
+    def order(self, reference: str = "3100012345", biller: Biller | None = None, openid: str = ""):
         from weizheng.payments import actions
 
         return actions.check_create_order(
             account=self.account,
-            openid=openid,
+            openid=openid or self.openid,
             biller=biller or self.water,
             reference=reference,
             subject=None,
@@ -61,9 +61,25 @@ class PayWorld:
 
 @pytest.fixture
 def pay_world(live_server, transactional_db) -> PayWorld:
+    from weizheng.wechat_mock import actions as mock
+
     account = make_account(
-        "water", mode="plain", app_id="wx7c2e9a4b1d3f5e80", token="watertoken", name="平安水务集团"
+        "water",
+        mode="plain",
+        app_id="wx7c2e9a4b1d3f5e80",
+        token="watertoken",
+        name="平安水务集团",
+        app_secret="0123456789abcdef0123456789abcdef",
+        api_base_url=live_server.url + "/wxmock",
     )
+    mock.register_app(
+        appid=account.app_id,
+        secret=account.app_secret,
+        callback_url=f"{live_server.url}/wx/{account.slug}/",
+        token=account.token,
+        name=account.name,
+    )
+    zhang = mock.create_user(account.app_id, nickname="张伟", city="平安")
     private = merchant_private_key()
     mock_pay.register_merchant(
         mchid=MCHID,
@@ -96,6 +112,7 @@ def pay_world(live_server, transactional_db) -> PayWorld:
         fines=fines,
         notify_url=live_server.url + reverse("payments:notify", args=[account.slug]),
         live_url=live_server.url,
+        openid=zhang.openid,
     )
 
 
