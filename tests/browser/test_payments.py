@@ -41,11 +41,17 @@ def pay_account(mock_account, live_server):
         platform_public_key_id=keys.public_key_id,
         api_base_url=live_server.url + "/wxmock/pay",
     )
-    Biller.objects.create(account=mock_account, code="water", name="平安市自来水有限公司", kind="water")
+    Biller.objects.create(
+        account=mock_account, code="water", name="平安市自来水有限公司", kind="water"
+    )
     url = f"{live_server.url}/h5/{mock_account.slug}/pay/water/"
     menu = do_save_menu(
         account=mock_account,
-        structure={"button": [{"name": "生活缴费", "sub_button": [{"type": "view", "name": "水费", "url": url}]}]},
+        structure={
+            "button": [
+                {"name": "生活缴费", "sub_button": [{"type": "view", "name": "水费", "url": url}]}
+            ]
+        },
         actor=None,
         name="缴费",
     )

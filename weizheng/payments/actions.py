@@ -79,9 +79,7 @@ def new_out_trade_no() -> str:
 def merchant_of(account: OfficialAccount) -> Merchant:
     merchant = Merchant.objects.filter(account=account, is_enabled=True).first()
     if merchant is None:
-        raise AppError(
-            "no_merchant", _("This account does not take payments yet."), status=404
-        )
+        raise AppError("no_merchant", _("This account does not take payments yet."), status=404)
     return merchant
 
 
@@ -204,9 +202,10 @@ def check_create_order(
             )
     except IntegrityError:
         live = Order.objects.filter(
-            biller=biller, reference=bill.reference, period=bill.period, state__in=[
-                OrderState.CREATED, OrderState.PAYING, OrderState.PAID, OrderState.SETTLED
-            ]
+            biller=biller,
+            reference=bill.reference,
+            period=bill.period,
+            state__in=[OrderState.CREATED, OrderState.PAYING, OrderState.PAID, OrderState.SETTLED],
         ).first()
         if live is not None and live.openid == openid and live.state == OrderState.PAYING:
             return live
@@ -308,7 +307,11 @@ def check_notify(*, account: OfficialAccount, headers: Mapping[str, str], body: 
         )
         return EventOutcome.ALREADY
     return do_apply_transaction(
-        account=account, merchant=merchant, resource=event.resource, source="notify", event_id=event.id
+        account=account,
+        merchant=merchant,
+        resource=event.resource,
+        source="notify",
+        event_id=event.id,
     )
 
 
@@ -487,7 +490,10 @@ def do_close_order(*, order: Order, actor_label: str) -> Order:
         ).update(state=OrderState.CLOSED, closed_at=timezone.now())
         if closed:
             do_audit(
-                action="payments.closed", actor_label=actor_label, account=order.account, target=order
+                action="payments.closed",
+                actor_label=actor_label,
+                account=order.account,
+                target=order,
             )
     order.refresh_from_db()
     return order
@@ -739,23 +745,36 @@ def do_apply_refund_result(
         detail = {"out_refund_no": out_refund_no, "status": status}
         if refund is None:
             _log_event(
-                account=account, source=source, outcome=EventOutcome.REJECTED,
-                reason="unknown_refund", event_id=event_id, detail=detail,
+                account=account,
+                source=source,
+                outcome=EventOutcome.REJECTED,
+                reason="unknown_refund",
+                event_id=event_id,
+                detail=detail,
             )
             return EventOutcome.REJECTED
         amount = resource.get("amount") or {}
         if amount.get("refund") != refund.amount_fen:
             _log_event(
-                account=account, source=source, outcome=EventOutcome.REJECTED,
-                reason="amount_mismatch", event_id=event_id, order=refund.order, detail=detail,
+                account=account,
+                source=source,
+                outcome=EventOutcome.REJECTED,
+                reason="amount_mismatch",
+                event_id=event_id,
+                order=refund.order,
+                detail=detail,
             )
             return EventOutcome.REJECTED
         if refund.state != RefundState.PROCESSING or status != "SUCCESS":
             if status in ("CLOSED", "ABNORMAL") and refund.state == RefundState.PROCESSING:
                 _fail_refund(refund, f"refund {status}")
             _log_event(
-                account=account, source=source, outcome=EventOutcome.ALREADY,
-                reason=f"refund_{refund.state}_{status}", event_id=event_id, order=refund.order,
+                account=account,
+                source=source,
+                outcome=EventOutcome.ALREADY,
+                reason=f"refund_{refund.state}_{status}",
+                event_id=event_id,
+                order=refund.order,
                 detail=detail,
             )
             return EventOutcome.ALREADY
@@ -777,12 +796,19 @@ def do_apply_refund_result(
         if order.refunded_fen == order.amount_fen:
             Order.objects.filter(pk=order.pk).update(state=OrderState.REFUNDED)
         _log_event(
-            account=account, source=source, outcome=EventOutcome.APPLIED, event_id=event_id,
-            order=order, detail=detail,
+            account=account,
+            source=source,
+            outcome=EventOutcome.APPLIED,
+            event_id=event_id,
+            order=order,
+            detail=detail,
         )
         do_audit(
-            action="payments.refunded", actor_label=f"wechatpay:{source}", account=account,
-            target=order, detail=detail,
+            action="payments.refunded",
+            actor_label=f"wechatpay:{source}",
+            account=account,
+            target=order,
+            detail=detail,
         )
         notify(
             account=account,
@@ -837,7 +863,9 @@ def parse_trade_bill(text: str) -> dict[str, dict[str, Any]]:
     return found
 
 
-def do_reconcile(*, account: OfficialAccount, bill_date: dt.date, actor: Any = None) -> ReconciliationRun:
+def do_reconcile(
+    *, account: OfficialAccount, bill_date: dt.date, actor: Any = None
+) -> ReconciliationRun:
     """Compare our payments of one Beijing day with WeChat Pay's trade bill; store the findings
     (paid here but missing there, there but not paid here, amounts that differ)."""
     merchant = merchant_of(account)

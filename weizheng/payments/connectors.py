@@ -61,7 +61,13 @@ class BillerConnector(Protocol):
     def lookup(self, reference: str, *, subject: Subject | None) -> Bill: ...
 
     def write_off(
-        self, *, bill_reference: str, period: str, amount_fen: int, order_no: str, transaction_id: str
+        self,
+        *,
+        bill_reference: str,
+        period: str,
+        amount_fen: int,
+        order_no: str,
+        transaction_id: str,
     ) -> str: ...
 
 
@@ -121,7 +127,10 @@ class DemoUtility:
             holder=SURNAMES[seed % len(SURNAMES)] + "*",
             is_paid=paid,
             details=(
-                ("用户地址", f"平安市{street}{seed % 300 + 1}号{seed % 30 + 1}栋{seed % 6 + 1}0{seed % 4 + 1}"),
+                (
+                    "用户地址",
+                    f"平安市{street}{seed % 300 + 1}号{seed % 30 + 1}栋{seed % 6 + 1}0{seed % 4 + 1}",
+                ),
                 (label, f"{usage} {unit}"),
                 ("单价", f"{price / 100:.2f} 元/{unit}"),
                 ("账期", period),
@@ -129,7 +138,13 @@ class DemoUtility:
         )
 
     def write_off(
-        self, *, bill_reference: str, period: str, amount_fen: int, order_no: str, transaction_id: str
+        self,
+        *,
+        bill_reference: str,
+        period: str,
+        amount_fen: int,
+        order_no: str,
+        transaction_id: str,
     ) -> str:
         self._check_up()
         return _demo_book(self.biller.code, bill_reference, period, amount_fen, order_no)
@@ -190,14 +205,21 @@ class DemoFines:
             raise NotFound("no such decision number")
         today = timezone.localdate()
         fine = next(
-            (f for f in citizen_fines(subject.id_number, today) if f["decision_number"] == reference),
+            (
+                f
+                for f in citizen_fines(subject.id_number, today)
+                if f["decision_number"] == reference
+            ),
             None,
         )
         if fine is None:
             raise NotFound("no decision with this number for the subject")
-        paid = fine["paid_elsewhere"] or DemoBillerPayment.objects.filter(
-            biller_code=self.biller.code, reference=reference
-        ).exists()
+        paid = (
+            fine["paid_elsewhere"]
+            or DemoBillerPayment.objects.filter(
+                biller_code=self.biller.code, reference=reference
+            ).exists()
+        )
         occurred = timezone.localtime(fine["occurred_at"])
         return Bill(
             reference=reference,
@@ -216,7 +238,13 @@ class DemoFines:
         )
 
     def write_off(
-        self, *, bill_reference: str, period: str, amount_fen: int, order_no: str, transaction_id: str
+        self,
+        *,
+        bill_reference: str,
+        period: str,
+        amount_fen: int,
+        order_no: str,
+        transaction_id: str,
     ) -> str:
         if Biller.objects.filter(pk=self.biller.pk, demo_unavailable=True).exists():
             raise BackendUnavailable("the demo biller is simulating an outage")
@@ -234,7 +262,9 @@ class HttpBiller:
 
     def _endpoint(self, method: str) -> Endpoint:
         auth = "hmac" if self.biller.secret else "none"
-        return Endpoint(method=method, auth=auth, username=self.biller.code, secret=self.biller.secret)
+        return Endpoint(
+            method=method, auth=auth, username=self.biller.code, secret=self.biller.secret
+        )
 
     def lookup(self, reference: str, *, subject: Subject | None) -> Bill:
         data = call_json(
@@ -256,7 +286,13 @@ class HttpBiller:
             raise MalformedAnswer("the bill is not in the expected shape") from exc
 
     def write_off(
-        self, *, bill_reference: str, period: str, amount_fen: int, order_no: str, transaction_id: str
+        self,
+        *,
+        bill_reference: str,
+        period: str,
+        amount_fen: int,
+        order_no: str,
+        transaction_id: str,
     ) -> str:
         data = call_json(
             self._endpoint("POST"),

@@ -92,7 +92,9 @@ def rsa_sign(private_pem: str, message: str) -> str:
 def rsa_verify(public_pem: str, message: str, signature: str) -> bool:
     try:
         raw = base64.b64decode(signature, validate=True)
-        load_public_key(public_pem).verify(raw, message.encode(), padding.PKCS1v15(), hashes.SHA256())
+        load_public_key(public_pem).verify(
+            raw, message.encode(), padding.PKCS1v15(), hashes.SHA256()
+        )
     except (InvalidSignature, ValueError):
         return False
     return True
@@ -250,4 +252,6 @@ def verify_notify(
         raise NotifyRejected("malformed", "the resource is not JSON") from exc
     if not isinstance(decrypted, dict) or not data.get("id"):
         raise NotifyRejected("malformed", "no id or resource object")
-    return Notify(id=str(data["id"]), event_type=str(data.get("event_type", "")), resource=decrypted)
+    return Notify(
+        id=str(data["id"]), event_type=str(data.get("event_type", "")), resource=decrypted
+    )

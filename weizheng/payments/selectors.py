@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import QuerySet, Sum
 from django.http import Http404
@@ -93,5 +92,3 @@ def reconciliation_runs(*, account: OfficialAccount) -> QuerySet[ReconciliationR
 
 def yesterday() -> dt.date:
     return timezone.localdate() - dt.timedelta(days=1)
-
-

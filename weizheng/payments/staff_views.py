@@ -95,7 +95,9 @@ def orders(request: HttpRequest, account: Any) -> HttpResponse:
                     _yuan(o.refunded_fen),
                     o.get_state_display(),
                     timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                    timezone.localtime(o.paid_at).strftime("%Y-%m-%d %H:%M:%S") if o.paid_at else "",
+                    timezone.localtime(o.paid_at).strftime("%Y-%m-%d %H:%M:%S")
+                    if o.paid_at
+                    else "",
                     timezone.localtime(o.settled_at).strftime("%Y-%m-%d %H:%M:%S")
                     if o.settled_at
                     else "",
@@ -217,7 +219,10 @@ def reconcile(request: HttpRequest, account: Any) -> HttpResponse:
         messages.error(request, _("Please choose a day."))
         return redirect("office-payments:reconciliation", account_id=account.pk)
     if bill_date >= timezone.localdate():
-        messages.error(request, _("WeChat Pay's bill of a day is ready the next morning: choose an earlier day."))
+        messages.error(
+            request,
+            _("WeChat Pay's bill of a day is ready the next morning: choose an earlier day."),
+        )
         return redirect("office-payments:reconciliation", account_id=account.pk)
     try:
         run = actions.do_reconcile(account=account, bill_date=bill_date, actor=request.user)
@@ -225,11 +230,15 @@ def reconcile(request: HttpRequest, account: Any) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("office-payments:reconciliation", account_id=account.pk)
     if run.error:
-        messages.error(request, _("WeChat Pay's bill could not be downloaded: %(error)s") % {"error": run.error})
+        messages.error(
+            request,
+            _("WeChat Pay's bill could not be downloaded: %(error)s") % {"error": run.error},
+        )
     else:
         messages.success(
             request,
-            _("Reconciled %(day)s: %(count)s findings.") % {"day": bill_date.isoformat(), "count": run.findings.count()},
+            _("Reconciled %(day)s: %(count)s findings.")
+            % {"day": bill_date.isoformat(), "count": run.findings.count()},
         )
     return redirect("office-payments:reconciliation", account_id=account.pk)
 
@@ -239,12 +248,26 @@ def reconciliation_csv(request: HttpRequest, account: Any, pk: int) -> HttpRespo
     run = ReconciliationRun.objects.filter(account=account, pk=pk).first()
     if run is None:
         raise Http404
-    do_audit(action="payments.reconciliation_exported", actor=request.user, account=account, target=run)
+    do_audit(
+        action="payments.reconciliation_exported", actor=request.user, account=account, target=run
+    )
     return _csv_response(
         f"reconciliation-{account.slug}-{run.bill_date:%Y%m%d}.csv",
-        [_("Finding"), _("Order number"), _("WeChat Pay transaction"), _("Our amount (yuan)"), _("WeChat Pay's amount (yuan)")],
         [
-            [f.get_kind_display(), f.out_trade_no, f.transaction_id, _yuan(f.our_amount_fen), _yuan(f.their_amount_fen)]
+            _("Finding"),
+            _("Order number"),
+            _("WeChat Pay transaction"),
+            _("Our amount (yuan)"),
+            _("WeChat Pay's amount (yuan)"),
+        ],
+        [
+            [
+                f.get_kind_display(),
+                f.out_trade_no,
+                f.transaction_id,
+                _yuan(f.our_amount_fen),
+                _yuan(f.their_amount_fen),
+            ]
             for f in run.findings.all()
         ],
     )

@@ -160,9 +160,7 @@ def pay(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     )
     if order.state != OrderState.PAYING:
         return HttpResponseRedirect(reverse("payments:receipt", args=[account.slug, out_trade_no]))
-    parameters = wechatpay.jsapi_parameters(
-        actions.merchant_of(account), prepay_id=order.prepay_id
-    )
+    parameters = wechatpay.jsapi_parameters(actions.merchant_of(account), prepay_id=order.prepay_id)
     return _no_store(
         render(
             request,
@@ -237,4 +235,3 @@ def notify(request: HttpRequest, account_slug: str) -> HttpResponse:
             {"code": "FAIL", "message": exc.message}, status=exc.status if exc.status < 500 else 500
         )
     return HttpResponse(status=204)
-

@@ -31,7 +31,7 @@ class GatewayError(Exception):
 
 
 def gateway_url(merchant: Merchant) -> str:
-    return (merchant.api_base_url or settings.WECHATPAY_API_BASE_URL).rstrip("/")
+    return str(merchant.api_base_url or settings.WECHATPAY_API_BASE_URL).rstrip("/")
 
 
 def client(merchant: Merchant) -> WeChatPay:

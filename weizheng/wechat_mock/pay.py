@@ -329,7 +329,9 @@ def pay_api(method: str) -> Callable[[Callable[..., Any]], Callable[..., HttpRes
 def _need(data: dict[str, Any], name: str) -> Any:
     value = data.get(name)
     if value in (None, ""):
-        raise PayError(400, "PARAM_ERROR", f"输入源“/body/{name}”映射到字段“{name}”必填性规则校验失败")
+        raise PayError(
+            400, "PARAM_ERROR", f"输入源“/body/{name}”映射到字段“{name}”必填性规则校验失败"
+        )
     return value
 
 
@@ -455,8 +457,7 @@ def create_refund(request: HttpRequest, merchant: MockPayMerchant, body: dict) -
         if total != order.total:
             raise PayError(400, "PARAM_ERROR", "订单金额与原订单不一致")
         refunded = sum(r.amount for r in order.refunds.all())
-        assert isinstance(refund_fen, int)  # checked above; for mypy
-        if refund_fen < 1 or refunded + refund_fen > order.total:
+        if not isinstance(refund_fen, int) or refund_fen < 1 or refunded + refund_fen > order.total:
             raise PayError(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额")
         now = timezone.now()
         refund = MockPayRefund.objects.create(
@@ -561,7 +562,9 @@ def trade_bill_csv(merchant: MockPayMerchant, bill_date: dt.date) -> str:
         )
         fee_total += order.total * FEE_PER_MILLE
     for refund in (
-        MockPayRefund.objects.filter(merchant=merchant, success_time__gte=start, success_time__lt=end)
+        MockPayRefund.objects.filter(
+            merchant=merchant, success_time__gte=start, success_time__lt=end
+        )
         .select_related("order")
         .order_by("success_time", "pk")
     ):

@@ -101,9 +101,13 @@ def pay_world(live_server, transactional_db) -> PayWorld:
         platform_public_key_id=keys.public_key_id,
         api_base_url=live_server.url + "/wxmock/pay",
     )
-    water = Biller.objects.create(account=account, code="water", name="平安市自来水有限公司", kind="water")
+    water = Biller.objects.create(
+        account=account, code="water", name="平安市自来水有限公司", kind="water"
+    )
     power = Biller.objects.create(account=account, code="power", name="平安供电局", kind="power")
-    fines = Biller.objects.create(account=account, code="fines", name="平安市公安局交通警察支队", kind="fine")
+    fines = Biller.objects.create(
+        account=account, code="fines", name="平安市公安局交通警察支队", kind="fine"
+    )
     return PayWorld(
         account=account,
         merchant=merchant,

@@ -51,7 +51,9 @@ def independent_notify(
     header_nonce = uuid.uuid4().hex
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     signature = key.sign(  # type: ignore[union-attr]
-        f"{ts}\n{header_nonce}\n{body}\n".encode(), padding.PKCS1v15(), hashes.SHA256()  # type: ignore[call-arg]
+        f"{ts}\n{header_nonce}\n{body}\n".encode(),
+        padding.PKCS1v15(),
+        hashes.SHA256(),  # type: ignore[call-arg]
     )
     headers = {
         "Content-Type": "application/json",
@@ -68,7 +70,13 @@ def post(url: str, headers: dict[str, str], body: str) -> requests.Response:
     return requests.post(url, data=body.encode(), headers=headers, timeout=10)
 
 
-def success_resource(order: Any, *, mchid: str, transaction_id: str = "4200002026112612345678901234", total: int | None = None) -> dict[str, Any]:
+def success_resource(
+    order: Any,
+    *,
+    mchid: str,
+    transaction_id: str = "4200002026112612345678901234",
+    total: int | None = None,
+) -> dict[str, Any]:
     amount = order.amount_fen if total is None else total
     return {
         "mchid": mchid,
@@ -82,5 +90,10 @@ def success_resource(order: Any, *, mchid: str, transaction_id: str = "420000202
         "attach": "",
         "success_time": "2026-11-26T10:00:00+08:00",
         "payer": {"openid": order.openid},
-        "amount": {"total": amount, "payer_total": amount, "currency": "CNY", "payer_currency": "CNY"},
+        "amount": {
+            "total": amount,
+            "payer_total": amount,
+            "currency": "CNY",
+            "payer_currency": "CNY",
+        },
     }

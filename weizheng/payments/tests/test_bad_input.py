@@ -30,7 +30,9 @@ def _order(pay_world, **overrides):
 @pytest.mark.parametrize("delta", ["zero", "below", "above", "part"])
 def test_an_amount_other_than_the_bills_is_refused(pay_world, delta):
     bill = actions.check_lookup(biller=pay_world.water, reference="3100012345", subject=None)
-    amount = {"zero": 0, "below": -1, "above": bill.amount_fen + 1, "part": bill.amount_fen // 2}[delta]
+    amount = {"zero": 0, "below": -1, "above": bill.amount_fen + 1, "part": bill.amount_fen // 2}[
+        delta
+    ]
 
     with pytest.raises(AppError) as refused:
         _order(pay_world, amount_fen=amount)
@@ -44,8 +46,12 @@ def test_an_amount_other_than_the_bills_is_refused(pay_world, delta):
 def test_a_bill_paid_already_is_refused(pay_world):
     bill = actions.check_lookup(biller=pay_world.water, reference="3100012345", subject=None)
     DemoBillerPayment.objects.create(
-        biller_code="water", reference="3100012345", period=bill.period,
-        amount_fen=bill.amount_fen, order_no="X", receipt_no="R",
+        biller_code="water",
+        reference="3100012345",
+        period=bill.period,
+        amount_fen=bill.amount_fen,
+        order_no="X",
+        receipt_no="R",
     )
 
     with pytest.raises(AppError) as refused:
@@ -55,7 +61,9 @@ def test_a_bill_paid_already_is_refused(pay_world):
     assert not Order.objects.exists()
 
 
-def test_a_bill_being_paid_by_someone_else_is_refused_and_the_same_citizen_gets_their_order(pay_world):
+def test_a_bill_being_paid_by_someone_else_is_refused_and_the_same_citizen_gets_their_order(
+    pay_world,
+):
     first = _order(pay_world)
 
     again = _order(pay_world)

@@ -10,7 +10,14 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from weizheng.payments import actions
-from weizheng.payments.models import EventOutcome, LedgerEntry, Order, OrderState, PaymentEvent, WriteOff
+from weizheng.payments.models import (
+    EventOutcome,
+    LedgerEntry,
+    Order,
+    OrderState,
+    PaymentEvent,
+    WriteOff,
+)
 from weizheng.wechat_mock import pay as mock_pay
 
 from .conftest import assert_ledger_balanced

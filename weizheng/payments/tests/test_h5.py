@@ -61,7 +61,9 @@ def test_looking_a_bill_up_shows_its_amount_in_yuan_and_details(pay_world):
 
 
 def test_an_unknown_account_number_gets_a_clear_message_and_no_pay_button(pay_world):
-    page = _client(pay_world).post(f"{_h5(pay_world)}/water/", {"reference": "123"}).content.decode()
+    page = (
+        _client(pay_world).post(f"{_h5(pay_world)}/water/", {"reference": "123"}).content.decode()
+    )
     assert "The biller has no bill for this account number." in page
     assert 'data-testid="order-form"' not in page
 
@@ -73,11 +75,23 @@ def test_the_pay_page_hands_signed_parameters_to_the_payment_sheet(pay_world):
 
     page = client.get(location).content.decode()
 
-    raw = re.search(r'<script id="pay-parameters" type="application/json">(.*?)</script>', page, re.S)
+    raw = re.search(
+        r'<script id="pay-parameters" type="application/json">(.*?)</script>', page, re.S
+    )
     parameters = json.loads(raw.group(1))
     assert parameters["package"] == f"prepay_id={order.prepay_id}"
     assert parameters["appId"] == pay_world.account.app_id
-    message = "\n".join([parameters["appId"], parameters["timeStamp"], parameters["nonceStr"], parameters["package"]]) + "\n"
+    message = (
+        "\n".join(
+            [
+                parameters["appId"],
+                parameters["timeStamp"],
+                parameters["nonceStr"],
+                parameters["package"],
+            ]
+        )
+        + "\n"
+    )
     public = protocol.public_key_pem(merchant_private_key())
     assert protocol.rsa_verify(public, message, parameters["paySign"])
 
@@ -124,7 +138,9 @@ def test_cancelling_closes_the_order_at_wechat_pay_and_frees_the_bill(pay_world)
 
     order.refresh_from_db()
     assert order.state == OrderState.CLOSED
-    assert mock_pay.MockPayOrder.objects.get(out_trade_no=order.out_trade_no).trade_state == "CLOSED"
+    assert (
+        mock_pay.MockPayOrder.objects.get(out_trade_no=order.out_trade_no).trade_state == "CLOSED"
+    )
     second, _ = _order_through_pages(pay_world, client)
     assert second.pk != order.pk
 
@@ -147,7 +163,9 @@ def _citizen_with_an_unpaid_fine() -> tuple[str, list[dict]]:
         base = f"44030519850615{serial:03d}"
         id_number = base + check_digit(base)
         unpaid = [
-            f for f in connectors.citizen_fines(id_number, timezone.localdate()) if not f["paid_elsewhere"]
+            f
+            for f in connectors.citizen_fines(id_number, timezone.localdate())
+            if not f["paid_elsewhere"]
         ]
         if unpaid:
             return id_number, unpaid
@@ -156,7 +174,9 @@ def _citizen_with_an_unpaid_fine() -> tuple[str, list[dict]]:
 
 def test_a_bound_citizen_pays_their_own_fine_by_decision_number(pay_world):
     id_number, unpaid = _citizen_with_an_unpaid_fine()
-    make_binding(account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=id_number)
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=id_number
+    )
     client = _client(pay_world)
     page = client.get(f"{_h5(pay_world)}/fines/").content.decode()
     assert unpaid[-1]["decision_number"] in page  # offered as a quick pick
@@ -167,18 +187,24 @@ def test_a_bound_citizen_pays_their_own_fine_by_decision_number(pay_world):
 
 
 def test_a_fine_paid_already_is_refused_with_the_reason(pay_world):
-    make_binding(account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=ZHANG_ID)
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=ZHANG_ID
+    )
     today = timezone.localdate()
     paid = [f for f in _fines(today) if f["paid_elsewhere"]]
     assert paid, "the persona's demo data has old fines paid at a bank"
 
-    page = _client(pay_world).post(f"{_h5(pay_world)}/fines/", {"reference": paid[0]["decision_number"]})
+    page = _client(pay_world).post(
+        f"{_h5(pay_world)}/fines/", {"reference": paid[0]["decision_number"]}
+    )
 
     assert "This fine has been paid already." in page.content.decode()
     assert not Order.objects.exists()
 
 
 def test_a_decision_number_of_someone_else_is_not_found(pay_world):
-    make_binding(account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=ZHANG_ID)
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=ZHANG_ID
+    )
     page = _client(pay_world).post(f"{_h5(pay_world)}/fines/", {"reference": "4409991234567890"})
     assert "No unpaid fine has this decision number in your name." in page.content.decode()

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from weizheng.payments import protocol
-from weizheng.payments.models import EventOutcome, LedgerEntry, Order, OrderState, PaymentEvent, WriteOff
+from weizheng.payments.models import (
+    EventOutcome,
+    LedgerEntry,
+    Order,
+    OrderState,
+    PaymentEvent,
+    WriteOff,
+)
 from weizheng.wechat_mock import pay as mock_pay
 
 from .conftest import APIV3_KEY, MCHID, assert_ledger_balanced
@@ -102,7 +109,9 @@ def test_a_notify_whose_body_was_altered_after_signing_is_refused(pay_world):
     )
     tampered = body.replace('"summary": "', '"summary": "x')
 
-    _assert_refused(pay_world, order, post(pay_world.notify_url, headers, tampered), "bad_signature")
+    _assert_refused(
+        pay_world, order, post(pay_world.notify_url, headers, tampered), "bad_signature"
+    )
 
 
 def test_a_notify_with_an_unknown_serial_is_refused(pay_world):

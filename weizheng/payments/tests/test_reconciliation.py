@@ -53,7 +53,9 @@ def test_reconciliation_finds_each_of_three_injected_mismatches(pay_world):
     mismatch = _paid(pay_world, "5100067890")
     # Inject: WeChat has no record of one payment, and another's amount differs.
     MockPayOrder.objects.filter(out_trade_no=missing_there.out_trade_no).delete()
-    MockPayOrder.objects.filter(out_trade_no=mismatch.out_trade_no).update(total=mismatch.amount_fen + 100)
+    MockPayOrder.objects.filter(out_trade_no=mismatch.out_trade_no).update(
+        total=mismatch.amount_fen + 100
+    )
 
     run = actions.do_reconcile(account=pay_world.account, bill_date=_yesterday_noon().date())
 
@@ -64,8 +66,14 @@ def test_reconciliation_finds_each_of_three_injected_mismatches(pay_world):
         (FindingKind.AMOUNT_MISMATCH, mismatch.out_trade_no),
     }
     wrong = findings[(FindingKind.AMOUNT_MISMATCH, mismatch.out_trade_no)]
-    assert (wrong.our_amount_fen, wrong.their_amount_fen) == (mismatch.amount_fen, mismatch.amount_fen + 100)
-    assert findings[(FindingKind.MISSING_HERE, missing_here.out_trade_no)].their_amount_fen == missing_here.amount_fen
+    assert (wrong.our_amount_fen, wrong.their_amount_fen) == (
+        mismatch.amount_fen,
+        mismatch.amount_fen + 100,
+    )
+    assert (
+        findings[(FindingKind.MISSING_HERE, missing_here.out_trade_no)].their_amount_fen
+        == missing_here.amount_fen
+    )
     assert matching.out_trade_no not in {key[1] for key in findings}
 
 
@@ -85,7 +93,9 @@ def test_the_trade_bill_is_wechats_csv_with_backtick_prefixed_values(pay_world):
     from weizheng.payments import wechatpay
 
     order = _paid(pay_world, "3100012345")
-    text = wechatpay.download_trade_bill(pay_world.merchant, bill_date=_yesterday_noon().date().isoformat())
+    text = wechatpay.download_trade_bill(
+        pay_world.merchant, bill_date=_yesterday_noon().date().isoformat()
+    )
 
     lines = text.strip().splitlines()
     assert lines[0].startswith("交易时间,公众账号ID,商户号")

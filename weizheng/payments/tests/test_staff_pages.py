@@ -25,7 +25,9 @@ def people(pay_world, django_user_model):
 
     water = Department.objects.create(name="平安水务集团客服中心")
     water.accounts.add(pay_world.account)
-    police_account = make_account("police", mode="plain", app_id="wx1111111111111111", token="policetoken")
+    police_account = make_account(
+        "police", mode="plain", app_id="wx1111111111111111", token="policetoken"
+    )
     police = Department.objects.create(name="平安市公安局")
     police.accounts.add(police_account)
     clients = {}
@@ -35,7 +37,9 @@ def people(pay_world, django_user_model):
         ("bob", water, Role.EDITOR),
         ("percy", police, Role.ADMINISTRATOR),
     ):
-        user = django_user_model.objects.create_user(username, password="pw-123456789", is_staff=True)
+        user = django_user_model.objects.create_user(
+            username, password="pw-123456789", is_staff=True
+        )
         Membership.objects.create(user=user, department=department, role=role)
         client = Client()
         login_staff(client, user)
@@ -123,12 +127,18 @@ def test_finance_reconciles_a_day_and_exports_the_findings(pay_world, people):
         paid_at=dt.datetime.combine(day, dt.time(9), tzinfo=timezone.get_current_timezone())
     )
 
-    people["fiona"].post(f"{_office(pay_world)}/reconciliation/run/", {"bill_date": day.isoformat()})
+    people["fiona"].post(
+        f"{_office(pay_world)}/reconciliation/run/", {"bill_date": day.isoformat()}
+    )
 
     run = ReconciliationRun.objects.get()
     page = people["fiona"].get(f"{_office(pay_world)}/reconciliation/").content.decode()
     assert 'data-kind="missing_there"' in page  # WeChat paid it today, we moved it to yesterday
-    csv_text = people["fiona"].get(f"{_office(pay_world)}/reconciliation/{run.pk}.csv").content.decode("utf-8-sig")
+    csv_text = (
+        people["fiona"]
+        .get(f"{_office(pay_world)}/reconciliation/{run.pk}.csv")
+        .content.decode("utf-8-sig")
+    )
     assert order.out_trade_no in csv_text
 
 

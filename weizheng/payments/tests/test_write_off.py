@@ -45,7 +45,10 @@ def test_a_paid_bill_is_written_off_at_once_and_the_citizen_told(pay_world):
     booked = DemoBillerPayment.objects.get(order_no=order.out_trade_no)
     assert booked.amount_fen == order.amount_fen
     assert write_off.biller_receipt_no == booked.receipt_no
-    settle = {e.ledger_account: e.amount_fen for e in LedgerEntry.objects.filter(movement=f"settle:{order.out_trade_no}")}
+    settle = {
+        e.ledger_account: e.amount_fen
+        for e in LedgerEntry.objects.filter(movement=f"settle:{order.out_trade_no}")
+    }
     assert settle == {"citizen_clearing": order.amount_fen, "biller_payable": -order.amount_fen}
     kinds = set(Notification.objects.filter(openid=order.openid).values_list("kind", flat=True))
     assert kinds == {"payments.paid", "payments.settled"}
@@ -92,8 +95,12 @@ def test_a_biller_refusing_the_write_off_leaves_the_order_paid_for_finance(pay_w
     # Someone paid this bill at the biller's counter meanwhile.
     order = pay_world.order()
     DemoBillerPayment.objects.create(
-        biller_code="water", reference=order.reference, period=order.period,
-        amount_fen=order.amount_fen, order_no="COUNTER-1", receipt_no="C1",
+        biller_code="water",
+        reference=order.reference,
+        period=order.period,
+        amount_fen=order.amount_fen,
+        order_no="COUNTER-1",
+        receipt_no="C1",
     )
     mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid)
 
