@@ -391,7 +391,9 @@ def do_apply_transaction(
                     updated_at=now,
                 )
         except IntegrityError:
-            return reject("transaction_id_used", order)
+            # The transaction paid another order, or (an order we had closed) its bill has a
+            # new live order meanwhile: finance must sort it out (refund); never silently lost.
+            return reject("constraint_conflict", order)
         if updated != 1:  # pragma: no cover - the row lock makes this impossible
             return reject("lost_race", order)
         order.refresh_from_db()
