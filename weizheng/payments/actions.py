@@ -65,6 +65,8 @@ WRITE_OFF_BACKOFF = (30, 60, 120, 300, 600, 1800)
 WRITE_OFF_CLAIM_SECONDS = 120
 # An order still "paying" after this long is asked about (the notify may have been lost).
 QUERY_AFTER_SECONDS = 60
+# An order nobody paid within this long is closed (at WeChat Pay first), freeing its bill.
+EXPIRE_AFTER_SECONDS = 30 * 60
 
 
 def _yuan(fen: int) -> str:
@@ -502,14 +504,22 @@ def do_close_order(*, order: Order, actor_label: str) -> Order:
 
 
 def sync_stale_orders(*, now: dt.datetime | None = None, limit: int = 100) -> int:
-    """Query every order left "paying" for a while (a lost notify)."""
-    cutoff = (now or timezone.now()) - dt.timedelta(seconds=QUERY_AFTER_SECONDS)
+    """Query every order left "paying" for a while (a lost notify); close those nobody paid
+    within EXPIRE_AFTER_SECONDS, so their bills can be paid again."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=QUERY_AFTER_SECONDS)
+    expired = now - dt.timedelta(seconds=EXPIRE_AFTER_SECONDS)
     orders = Order.objects.filter(state=OrderState.PAYING, created_at__lte=cutoff).select_related(
         "account", "biller"
     )[:limit]
     count = 0
     for order in orders:
-        do_sync_order(order=order)
+        order = do_sync_order(order=order)
+        if order.state == OrderState.PAYING and order.created_at <= expired:
+            try:
+                do_close_order(order=order, actor_label="payments:expired")
+            except AppError as exc:
+                logger.info("payments: %s not closed yet: %s", order.out_trade_no, exc.code)
         count += 1
     return count
 
@@ -947,3 +957,62 @@ def do_reconcile(
             detail={"bill_date": bill_date.isoformat(), "findings": len(findings), "error": error},
         )
     return run
+
+
+# --- configuration --------------------------------------------------------------------------------
+def check_save_merchant(
+    *, account: OfficialAccount, data: Mapping[str, Any], actor: Any
+) -> Merchant:
+    """Create or change the account's merchant. The APIv3 key and the private key are write-only:
+    left empty, the stored ones are kept. Keys are checked before anything is saved."""
+    merchant = Merchant.objects.filter(account=account).first() or Merchant(account=account)
+    errors: dict[str, str] = {}
+    apiv3_key = str(data.get("apiv3_key") or "").strip()
+    private_key = str(data.get("private_key") or "").strip()
+    if apiv3_key:
+        if len(apiv3_key.encode()) != 32:
+            errors["apiv3_key"] = _("The APIv3 key is 32 characters.")
+        merchant.apiv3_key = apiv3_key
+    elif not merchant.apiv3_key:
+        errors["apiv3_key"] = _("Please enter the APIv3 key.")
+    if private_key:
+        try:
+            protocol.load_private_key(private_key)
+        except (ValueError, TypeError):
+            errors["private_key"] = _("This is not an RSA private key in PEM format.")
+        merchant.private_key = private_key
+    elif not merchant.private_key:
+        errors["private_key"] = _("Please enter the merchant's API private key.")
+    public_key = str(data.get("platform_public_key") or "").strip()
+    try:
+        protocol.load_public_key(public_key)
+    except (ValueError, TypeError):
+        errors["platform_public_key"] = _("This is not an RSA public key in PEM format.")
+    for name in ("name", "mchid", "serial_no", "platform_public_key_id"):
+        if not str(data.get(name) or "").strip():
+            errors[name] = _("This field is required.")
+    if errors:
+        raise AppError("invalid_merchant", _("Please correct the marked fields."), errors=errors)
+    merchant.name = str(data["name"]).strip()
+    merchant.mchid = str(data["mchid"]).strip()
+    merchant.serial_no = str(data["serial_no"]).strip()
+    merchant.platform_public_key = public_key
+    merchant.platform_public_key_id = str(data["platform_public_key_id"]).strip()
+    merchant.api_base_url = str(data.get("api_base_url") or "").strip()
+    merchant.is_enabled = bool(data.get("is_enabled"))
+    with transaction.atomic():
+        merchant.save()
+        do_audit(
+            action="payments.merchant_saved",
+            actor=actor,
+            account=account,
+            target=merchant,
+            detail={  # never the secrets
+                "mchid": merchant.mchid,
+                "platform_public_key_id": merchant.platform_public_key_id,
+                "secrets_changed": [
+                    n for n, v in (("apiv3_key", apiv3_key), ("private_key", private_key)) if v
+                ],
+            },
+        )
+    return merchant

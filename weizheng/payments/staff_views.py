@@ -273,9 +273,66 @@ def reconciliation_csv(request: HttpRequest, account: Any, pk: int) -> HttpRespo
     )
 
 
+class MerchantForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Merchant name"), max_length=100)
+    mchid = forms.CharField(label=gettext_lazy("Merchant id"), max_length=32)
+    apiv3_key = forms.CharField(
+        label=gettext_lazy("APIv3 key"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=gettext_lazy("Leave empty to keep the stored key."),
+    )
+    private_key = forms.CharField(
+        label=gettext_lazy("Merchant API private key (PEM)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text=gettext_lazy("Leave empty to keep the stored key."),
+    )
+    serial_no = forms.CharField(
+        label=gettext_lazy("Merchant certificate serial number"), max_length=64
+    )
+    platform_public_key = forms.CharField(
+        label=gettext_lazy("WeChat Pay platform public key (PEM)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    platform_public_key_id = forms.CharField(
+        label=gettext_lazy("Platform public key id"), max_length=64
+    )
+    api_base_url = forms.CharField(
+        label=gettext_lazy("Gateway"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Empty: the deployment's default WeChat Pay gateway."),
+    )
+    is_enabled = forms.BooleanField(label=gettext_lazy("Take payments"), required=False)
+
+
 @account_page("payments.configure")
 def billers(request: HttpRequest, account: Any) -> HttpResponse:
     merchant = Merchant.objects.filter(account=account).first()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = MerchantForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.check_save_merchant(
+                    account=account, data=form.cleaned_data, actor=request.user
+                )
+            except AppError as exc:
+                errors = exc.extra.get("errors", {})
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("The merchant was saved."))
+                return redirect("office-payments:billers", account_id=account.pk)
+    else:
+        initial: dict[str, Any] = {"is_enabled": True}
+        if merchant is not None:
+            initial = {
+                name: getattr(merchant, name)
+                for name in MerchantForm.base_fields
+                if name not in ("apiv3_key", "private_key")
+            }
+        form = MerchantForm(initial=initial)
     return render(
         request,
         "payments/staff/billers.html",
@@ -283,6 +340,8 @@ def billers(request: HttpRequest, account: Any) -> HttpResponse:
             "account": account,
             "billers": Biller.objects.filter(account=account),
             "merchant": merchant,
+            "form": form,
+            "errors": errors,
         },
     )
 

@@ -33,6 +33,8 @@ from . import actions, selectors, wechatpay
 from .models import BillerKind, OrderState
 
 logger = logging.getLogger(__name__)
+# A WeChat Pay notify is about 1 KB; anything far larger is not one.
+NOTIFY_MAX_BYTES = 64 * 1024
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -227,6 +229,8 @@ def notify(request: HttpRequest, account_slug: str) -> HttpResponse:
     account = OfficialAccount.objects.filter(slug=account_slug, is_active=True).first()
     if account is None:
         raise Http404
+    if len(request.body) > NOTIFY_MAX_BYTES:
+        return JsonResponse({"code": "FAIL", "message": "The notify is too large."}, status=413)
     body = request.body.decode("utf-8", errors="replace")
     try:
         actions.check_notify(account=account, headers=dict(request.headers), body=body)

@@ -127,3 +127,35 @@ def test_a_bill_has_one_live_order_a_database_constraint(pay_world):
             amount_fen=order.amount_fen,
             out_trade_no="WZ-duplicate",
         )
+
+
+def test_an_order_nobody_paid_is_closed_after_half_an_hour_and_frees_its_bill(pay_world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    order = pay_world.order()
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - dt.timedelta(minutes=31))
+
+    actions.sync_stale_orders()
+
+    order.refresh_from_db()
+    assert order.state == OrderState.CLOSED
+    assert (
+        mock_pay.MockPayOrder.objects.get(out_trade_no=order.out_trade_no).trade_state == "CLOSED"
+    )
+    assert pay_world.order(openid="oSomeoneElse").pk != order.pk
+
+
+def test_a_paying_order_whose_notify_was_lost_is_found_by_the_sweep(pay_world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    order, mock_order = _paid_without_notify(pay_world)
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - dt.timedelta(minutes=2))
+
+    assert actions.sync_stale_orders() == 1
+
+    order.refresh_from_db()
+    assert order.transaction_id == mock_order.transaction_id

@@ -152,3 +152,60 @@ def test_the_administrator_simulates_a_biller_outage(pay_world, people):
 
     assert Biller.objects.get(pk=pay_world.water.pk).demo_unavailable is True
     assert AuditLog.objects.filter(action="payments.biller_changed").count() == 1
+
+
+def _merchant_form(**changes):
+    from weizheng.payments import protocol
+    from weizheng.wechat_mock import pay as mock_pay
+
+    keys = mock_pay.platform()
+    return {
+        "name": "平安水务集团有限公司",
+        "mchid": "1900099999",
+        "apiv3_key": "",
+        "private_key": "",
+        "serial_no": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+        "platform_public_key": keys.public_key,
+        "platform_public_key_id": keys.public_key_id,
+        "api_base_url": "",
+        "is_enabled": "on",
+        **changes,
+    } | (
+        {"private_key": protocol.generate_private_key_pem()}
+        if changes.get("private_key") == "new"
+        else {}
+    )
+
+
+def test_the_administrator_changes_the_merchant_keeping_the_stored_secrets(pay_world, people):
+    from weizheng.payments.models import Merchant
+
+    old = Merchant.objects.get()
+
+    response = people["alice"].post(f"{_office(pay_world)}/billers/", _merchant_form())
+
+    assert response.status_code == 302
+    merchant = Merchant.objects.get()
+    assert merchant.mchid == "1900099999"
+    assert (merchant.apiv3_key, merchant.private_key) == (old.apiv3_key, old.private_key)
+    audit = AuditLog.objects.get(action="payments.merchant_saved")
+    assert old.apiv3_key not in str(audit.detail) and audit.detail["secrets_changed"] == []
+
+
+def test_a_bad_apiv3_key_is_refused_and_nothing_saved(pay_world, people):
+    from weizheng.payments.models import Merchant
+
+    page = people["alice"].post(f"{_office(pay_world)}/billers/", _merchant_form(apiv3_key="short"))
+
+    assert 'data-error="apiv3_key"' in page.content.decode()
+    assert Merchant.objects.get().mchid != "1900099999"
+    assert not AuditLog.objects.filter(action="payments.merchant_saved").exists()
+
+
+def test_finance_cannot_change_the_merchant(pay_world, people):
+    from weizheng.payments.models import Merchant
+
+    response = people["fiona"].post(f"{_office(pay_world)}/billers/", _merchant_form())
+
+    assert response.status_code == 403
+    assert Merchant.objects.get().mchid != "1900099999"
