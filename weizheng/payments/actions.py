@@ -593,8 +593,8 @@ def do_attempt_write_off(*, write_off_id: int, now: dt.datetime | None = None) -
             done_at=timezone.now(),
             last_error="",
         )
-        if not done:
-            return WriteOffState.DONE
+        if not done:  # called off meanwhile (refunded)
+            return WriteOff.objects.get(pk=write_off.pk).state
         Order.objects.filter(pk=order.pk, state=OrderState.PAID).update(
             state=OrderState.SETTLED, settled_at=timezone.now()
         )
@@ -678,6 +678,8 @@ def check_request_refund(
                     _("At most %(amount)s yuan of this order can still be refunded.")
                     % {"amount": _yuan(locked.amount_fen - locked.refunded_fen)},
                 )
+            if locked.state == OrderState.PAID:
+                _call_off_write_off(locked, amount_fen)
             Order.objects.filter(pk=order.pk).update(refunded_fen=F("refunded_fen") + amount_fen)
             refund = Refund.objects.create(
                 order=locked,
@@ -720,6 +722,33 @@ def check_request_refund(
         )
     refund.refresh_from_db()
     return refund
+
+
+def _call_off_write_off(order: Order, amount_fen: int) -> None:
+    """An order not written off yet is refunded in full, and its write-off is called off, so the
+    biller never books money the citizen got back. Not while a worker is asking the biller."""
+    if amount_fen != order.amount_fen - order.refunded_fen:
+        raise AppError(
+            "refund_in_full",
+            _(
+                "This payment is not written off at the biller yet: it can only be refunded "
+                "in full, %(amount)s yuan."
+            )
+            % {"amount": _yuan(order.amount_fen - order.refunded_fen)},
+        )
+    now = timezone.now()
+    pending = WriteOff.objects.filter(order=order, state=WriteOffState.PENDING)
+    called_off = pending.exclude(claimed_until__gt=now).update(
+        state=WriteOffState.FAILED, last_error="called off: refunded before the write-off"
+    )
+    if not called_off and pending.exists():
+        raise AppError(
+            "write_off_running",
+            _(
+                "The biller is being asked to write this payment off right now. Try again in a minute."
+            ),
+            status=409,
+        )
 
 
 def _fail_refund(refund: Refund, error: str) -> None:
@@ -796,13 +825,15 @@ def do_apply_refund_result(
             succeeded_at=timezone.now(),
             refund_id=str(resource.get("refund_id") or refund.refund_id),
         )
+        # Before the write-off the money is still the citizen's (clearing); after it, the
+        # refund is a cost until the biller returns it.
+        debit = (
+            LedgerAccount.CITIZEN_CLEARING if order.settled_at is None else LedgerAccount.REFUNDS
+        )
         _post(
             order,
             f"refund:{refund.out_refund_no}",
-            {
-                LedgerAccount.REFUNDS: refund.amount_fen,
-                LedgerAccount.WECHATPAY_RECEIVABLE: -refund.amount_fen,
-            },
+            {debit: refund.amount_fen, LedgerAccount.WECHATPAY_RECEIVABLE: -refund.amount_fen},
         )
         order.refresh_from_db()
         if order.refunded_fen == order.amount_fen:

@@ -116,3 +116,35 @@ def test_a_replayed_refund_notify_is_absorbed(pay_world):
     assert response == 204
     assert LedgerEntry.objects.filter(movement="refund:RF-R").count() == 2
     assert Order.objects.get(pk=order.pk).refunded_fen == 100
+
+
+def test_a_payment_not_yet_written_off_is_refunded_in_full_and_its_write_off_called_off(pay_world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from weizheng.payments.models import Biller, DemoBillerPayment, WriteOff
+
+    order = pay_world.order()
+    Biller.objects.filter(pk=pay_world.water.pk).update(demo_unavailable=True)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid)
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+
+    with pytest.raises(AppError) as refused:
+        _refund(pay_world, order, 100, "RF-PART")
+    refund = _refund(pay_world, order, order.amount_fen, "RF-FULL")
+
+    assert refused.value.code == "refund_in_full"
+    assert _wait_for(lambda: Refund.objects.get(pk=refund.pk).state == RefundState.SUCCEEDED)
+    Biller.objects.filter(pk=pay_world.water.pk).update(demo_unavailable=False)
+    actions.process_due_write_offs(now=timezone.now() + dt.timedelta(hours=2))
+    assert WriteOff.objects.get(order=order).state == "failed"
+    assert not DemoBillerPayment.objects.exists()
+    legs = {
+        e.ledger_account: e.amount_fen
+        for e in LedgerEntry.objects.filter(movement="refund:RF-FULL")
+    }
+    assert legs == {"citizen_clearing": order.amount_fen, "wechatpay_receivable": -order.amount_fen}
+    assert Order.objects.get(pk=order.pk).state == OrderState.REFUNDED
+    assert_ledger_balanced()
