@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -1047,3 +1048,55 @@ def check_save_merchant(
             },
         )
     return merchant
+
+
+def check_save_biller(
+    *, account: OfficialAccount, data: Mapping[str, Any], actor: Any, biller: Biller | None = None
+) -> Biller:
+    """Add a biller or change one: name, kind, connector (demo or http), the backend address and
+    its HMAC key (write-only: left empty, the stored key is kept)."""
+    from urllib.parse import urlsplit
+
+    errors: dict[str, str] = {}
+    code = str(data.get("code") or (biller.code if biller else "")).strip()
+    name = str(data.get("name") or "").strip()
+    kind = str(data.get("kind") or "")
+    connector = str(data.get("connector") or "demo")
+    base_url = str(data.get("base_url") or "").strip()
+    if not re.fullmatch(r"[a-z0-9-]{2,32}", code):
+        errors["code"] = _("The code is 2 to 32 lower-case letters, digits or hyphens.")
+    elif (
+        Biller.objects.filter(account=account, code=code)
+        .exclude(pk=biller.pk if biller else None)
+        .exists()
+    ):
+        errors["code"] = _("Another biller of this account has this code.")
+    if not name:
+        errors["name"] = _("This field is required.")
+    if kind not in BillerKind.values:
+        errors["kind"] = _("Choose the kind of biller.")
+    if connector not in ("demo", "http"):
+        errors["connector"] = _("Choose the demo or the HTTP connector.")
+    if connector == "http" and (
+        urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc
+    ):
+        errors["base_url"] = _("The HTTP connector needs the address of the biller's system.")
+    if errors:
+        raise AppError("invalid_biller", _("Please correct the marked fields."), errors=errors)
+    target = biller or Biller(account=account, code=code)
+    target.name = name[:100]
+    target.kind = kind
+    target.connector = connector
+    target.base_url = base_url
+    if data.get("secret"):
+        target.secret = str(data["secret"]).strip()
+    with transaction.atomic():
+        target.save()
+        do_audit(
+            action="payments.biller_saved",
+            actor=actor,
+            account=account,
+            target=target,
+            detail={"code": code, "connector": connector, "base_url": base_url},
+        )
+    return target

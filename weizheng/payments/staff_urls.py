@@ -14,5 +14,7 @@ urlpatterns = [
     path("reconciliation/run/", staff_views.reconcile, name="reconcile"),
     path("reconciliation/<int:pk>.csv", staff_views.reconciliation_csv, name="reconciliation-csv"),
     path("billers/", staff_views.billers, name="billers"),
+    path("billers/new/", staff_views.biller_edit, name="biller-new"),
+    path("billers/<int:pk>/", staff_views.biller_edit, name="biller"),
     path("billers/<int:pk>/toggle/", staff_views.biller_toggle, name="biller-toggle"),
 ]

@@ -27,6 +27,7 @@ from weizheng.staff.selectors import can
 from . import actions, selectors
 from .models import (
     Biller,
+    BillerKind,
     LedgerAccount,
     Merchant,
     OrderState,
@@ -343,6 +344,66 @@ def billers(request: HttpRequest, account: Any) -> HttpResponse:
             "form": form,
             "errors": errors,
         },
+    )
+
+
+class BillerForm(forms.Form):
+    code = forms.SlugField(label=gettext_lazy("Code"), max_length=32)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=BillerKind.choices)
+    connector = forms.ChoiceField(
+        label=gettext_lazy("Connector"),
+        choices=[("demo", gettext_lazy("Demo")), ("http", gettext_lazy("HTTP"))],
+    )
+    base_url = forms.CharField(
+        label=gettext_lazy("Backend address"), required=False, max_length=300
+    )
+    secret = forms.CharField(
+        label=gettext_lazy("HMAC key"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=gettext_lazy("Leave empty to keep the stored key."),
+    )
+
+
+@account_page("payments.configure")
+def biller_edit(request: HttpRequest, account: Any, pk: int | None = None) -> HttpResponse:
+    """Add a biller (pk None) or change one."""
+    biller = None
+    if pk is not None:
+        biller = Biller.objects.filter(account=account, pk=pk).first()
+        if biller is None:
+            raise Http404
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = BillerForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.check_save_biller(
+                    account=account, data=form.cleaned_data, actor=request.user, biller=biller
+                )
+            except AppError as exc:
+                errors = exc.extra.get("errors", {})
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("The biller was saved."))
+                return redirect("office-payments:billers", account_id=account.pk)
+    else:
+        form = BillerForm(
+            initial={
+                "code": biller.code,
+                "name": biller.name,
+                "kind": biller.kind,
+                "connector": biller.connector,
+                "base_url": biller.base_url,
+            }
+            if biller
+            else {"connector": "demo"}
+        )
+    return render(
+        request,
+        "payments/staff/biller.html",
+        {"account": account, "biller": biller, "form": form, "errors": errors},
     )
 
 

@@ -209,3 +209,37 @@ def test_finance_cannot_change_the_merchant(pay_world, people):
 
     assert response.status_code == 403
     assert Merchant.objects.get().mchid != "1900099999"
+
+
+def test_the_administrator_points_a_biller_at_its_http_system(pay_world, people):
+    response = people["alice"].post(
+        f"{_office(pay_world)}/billers/{pay_world.water.pk}/",
+        {
+            "code": "water",
+            "name": "平安市自来水有限公司",
+            "kind": "water",
+            "connector": "http",
+            "base_url": "https://billing.water.example.cn/api",
+            "secret": "k3y",
+        },
+    )
+
+    assert response.status_code == 302
+    biller = Biller.objects.get(pk=pay_world.water.pk)
+    assert (biller.connector, biller.base_url, biller.secret) == (
+        "http",
+        "https://billing.water.example.cn/api",
+        "k3y",
+    )
+    audit = AuditLog.objects.get(action="payments.biller_saved")
+    assert "k3y" not in str(audit.detail)
+
+
+def test_an_http_biller_without_an_address_is_refused(pay_world, people):
+    page = people["alice"].post(
+        f"{_office(pay_world)}/billers/new/",
+        {"code": "heat", "name": "平安热力", "kind": "gas", "connector": "http", "base_url": ""},
+    )
+
+    assert 'data-error="base_url"' in page.content.decode()
+    assert not Biller.objects.filter(code="heat").exists()
