@@ -1067,7 +1067,7 @@ def check_save_biller(
         errors["code"] = _("The code is 2 to 32 lower-case letters, digits or hyphens.")
     elif (
         Biller.objects.filter(account=account, code=code)
-        .exclude(pk=biller.pk if biller else None)
+        .exclude(pk=(biller.pk or 0) if biller else 0)
         .exists()
     ):
         errors["code"] = _("Another biller of this account has this code.")
