@@ -30,6 +30,9 @@ pids+=($!)
 # Appointment reminders the day before, and no-shows of past days (docs/appointments.md).
 "$PY" manage.py appointments_remind --loop --interval 300 >"$LOG_DIR"/appointments.log 2>&1 &
 pids+=($!)
+# Write-offs the billers could not take yet, and orders whose WeChat Pay notify never came.
+"$PY" manage.py payments_work --loop >"$LOG_DIR"/payments.log 2>&1 &
+pids+=($!)
 
 for _ in $(seq 1 50); do
   curl -fs -o /dev/null "http://127.0.0.1:${PORT}/healthz" && break
