@@ -74,7 +74,7 @@ def test_a_citizen_pays_a_water_bill_in_the_simulator(page, simulator_url, perso
     frame.locator('[data-testid="wxpay"]').click()
 
     # WeChat's payment sheet, played by the simulator: the amount, then 支付.
-    expect(page.locator('[data-test="pay-sheet-amount"]')).to_have_text(shown)
+    expect(page.locator('[data-test="pay-sheet-amount"]')).to_have_text(shown, timeout=10_000)
     page.click('[data-test="dialog-ok"]')
 
     receipt = frame.locator('[data-testid="receipt"]')

@@ -34,4 +34,6 @@
     }, { once: true });
     window.setTimeout(function () { if (!done) say(button.dataset.msgNoWechat); }, 1500);
   });
+  // The button is rendered disabled: a tap before this script runs would do nothing.
+  button.disabled = false;
 })();

@@ -454,7 +454,9 @@
     return answer("ok");
   }
 
-  $("web-frame").addEventListener("load", () => {
+  // Injected as soon as the page exists (not only at "load", which waits for every image), and
+  // again after each navigation: the bridge lives on the page's window.
+  function injectBridge() {
     let page;
     try {
       page = $("web-frame").contentWindow;
@@ -462,6 +464,7 @@
     } catch (err) {
       return; // another origin: WeChat would inject, we cannot
     }
+    if (page.WeixinJSBridge) return;
     page.WeixinJSBridge = {
       invoke(name, params, callback) {
         if (name === "getBrandWCPayRequest") paySheet(params, callback || (() => {}));
@@ -471,7 +474,11 @@
       call() {},
     };
     page.document.dispatchEvent(new page.Event("WeixinJSBridgeReady"));
-  });
+  }
+  $("web-frame").addEventListener("load", injectBridge);
+  window.setInterval(() => {
+    if (!$("phone-web").hidden) injectBridge();
+  }, 200);
 
   $("web-close").addEventListener("click", () => {
     $("phone-web").hidden = true;
