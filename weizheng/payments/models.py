@@ -74,11 +74,11 @@ class OrderKind(models.TextChoices):
 
 
 class OrderState(models.TextChoices):
-    CREATED = "created", _("Created")
+    CREATED = "created", _("Being placed")
     PAYING = "paying", _("Awaiting payment")
     PAID = "paid", _("Paid")
     SETTLED = "settled", _("Written off")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Closed unpaid")
     REFUNDED = "refunded", _("Refunded")
 
 
@@ -134,7 +134,7 @@ class Order(models.Model):
 class EventOutcome(models.TextChoices):
     APPLIED = "applied", _("Applied")
     ALREADY = "already", _("Already applied")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", _("Not applied")
 
 
 class PaymentEvent(models.Model):
@@ -225,7 +225,7 @@ class WriteOff(models.Model):
 class RefundState(models.TextChoices):
     PROCESSING = "processing", _("Processing")
     SUCCEEDED = "succeeded", _("Refunded")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", _("Refund failed")
 
 
 class Refund(models.Model):

@@ -349,7 +349,7 @@ def billers(request: HttpRequest, account: Any) -> HttpResponse:
 
 class BillerForm(forms.Form):
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=32)
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=gettext_lazy("Biller name"), max_length=100)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=BillerKind.choices)
     connector = forms.ChoiceField(
         label=gettext_lazy("Connector"),
