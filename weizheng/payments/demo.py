@@ -3,7 +3,8 @@ city's three utilities (one merchant, three billers), the police account takes t
 (its own merchant, the traffic police as biller). Both merchants live on the mock WeChat Pay,
 whose platform key is generated once and kept.
 
-`publish_demo` gives the water account its menu (生活缴费 → 水费 / 电费 / 燃气费 / 缴费记录) and
+`publish_demo` adds two settled payments of 张伟 yesterday (both sides: ours and the mock WeChat
+Pay's) and reconciles yesterday, then gives the water account its menu (生活缴费 → 水费 / 电费 / 燃气费 / 缴费记录) and
 the police account a 罚款 keyword reply with the link to 缴纳罚款.
 
 Try it in the simulator: water account → 生活缴费 → 水费 → a demo account number (3100012345)
@@ -81,6 +82,108 @@ def load_demo() -> None:
                 )
 
 
+# 张伟's payments of yesterday on the water account (biller code, account number), so that the
+# finance pages and yesterday's reconciliation have something to show.
+HISTORY = [("water", "3100056789"), ("gas", "7100078901")]
+
+
+def _history() -> None:
+    """Yesterday's settled payments of 张伟, on both sides (ours and the mock WeChat Pay's), as if
+    paid, notified and written off then. Written directly: no message goes out today."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from weizheng.wechat_mock.models import MockPayMerchant, MockPayOrder, MockUser
+
+    from . import actions, connectors
+    from .models import LedgerAccount, Order, OrderState, WriteOff, WriteOffState
+
+    water = OfficialAccount.objects.filter(slug="water").first()
+    merchant = Merchant.objects.filter(account=water).first() if water else None
+    zhang = (
+        MockUser.objects.filter(app__appid=water.app_id, nickname="张伟").first() if water else None
+    )
+    if water is None or merchant is None or zhang is None:
+        return
+    if Order.objects.filter(account=water, openid=zhang.openid).exists():
+        return
+    mock_merchant = MockPayMerchant.objects.get(mchid=merchant.mchid)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    tz = timezone.get_current_timezone()
+    for index, (code, reference) in enumerate(HISTORY):
+        biller = Biller.objects.get(account=water, code=code)
+        bill = connectors.connector_for(biller).lookup(reference, subject=None)
+        if bill.is_paid:
+            continue
+        paid_at = dt.datetime.combine(yesterday, dt.time(19, 12 + index * 7, 3), tzinfo=tz)
+        out_trade_no = f"WZ{paid_at:%Y%m%d%H%M%S}{index + 1:08d}"
+        transaction_id = f"42000{paid_at:%Y%m%d}{index + 1:015d}"
+        with transaction.atomic():
+            order = Order.objects.create(
+                account=water,
+                openid=zhang.openid,
+                kind="bill",
+                biller=biller,
+                reference=reference,
+                period=bill.period,
+                description=f"{biller.name} {bill.period} {reference}",
+                payer_label=bill.holder,
+                amount_fen=bill.amount_fen,
+                out_trade_no=out_trade_no,
+                prepay_id=f"wxdemo{index}{secrets.token_hex(8)}",
+                transaction_id=transaction_id,
+                state=OrderState.SETTLED,
+                paid_at=paid_at,
+                settled_at=paid_at + dt.timedelta(seconds=3),
+            )
+            MockPayOrder.objects.create(
+                merchant=mock_merchant,
+                appid=water.app_id,
+                out_trade_no=out_trade_no,
+                description=order.description,
+                total=order.amount_fen,
+                payer_openid=zhang.openid,
+                notify_url="",
+                prepay_id=order.prepay_id,
+                transaction_id=transaction_id,
+                trade_state="SUCCESS",
+                success_time=paid_at,
+                created_at=paid_at - dt.timedelta(seconds=40),
+            )
+            receipt = connectors.connector_for(biller).write_off(
+                bill_reference=reference,
+                period=bill.period,
+                amount_fen=order.amount_fen,
+                order_no=out_trade_no,
+                transaction_id=transaction_id,
+            )
+            WriteOff.objects.create(
+                order=order,
+                state=WriteOffState.DONE,
+                attempts=1,
+                next_attempt_at=paid_at,
+                biller_receipt_no=receipt,
+                done_at=order.settled_at,
+            )
+            actions._post(
+                order,
+                f"pay:{out_trade_no}",
+                {
+                    LedgerAccount.WECHATPAY_RECEIVABLE: order.amount_fen,
+                    LedgerAccount.CITIZEN_CLEARING: -order.amount_fen,
+                },
+            )
+            actions._post(
+                order,
+                f"settle:{out_trade_no}",
+                {
+                    LedgerAccount.CITIZEN_CLEARING: order.amount_fen,
+                    LedgerAccount.BILLER_PAYABLE: -order.amount_fen,
+                },
+            )
+
+
 def water_menu(h5_base: str) -> dict[str, Any]:
     pay = f"{h5_base.rstrip('/')}/water/pay"
     return {
@@ -117,6 +220,21 @@ def publish_demo(stdout: Any, stderr: Any) -> None:
     from weizheng.replies.models import KeywordRule
 
     h5_base = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/h5"
+    _history()
+    water_account = OfficialAccount.objects.filter(slug="water").first()
+    if water_account is not None and Merchant.objects.filter(account=water_account).exists():
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from .actions import do_reconcile
+
+        day = timezone.localdate() - dt.timedelta(days=1)
+        run = do_reconcile(account=water_account, bill_date=day)
+        stdout.write(
+            f"Reconciled {water_account.name} for {day}: {run.findings.count()} findings"
+            + (f" ({run.error})" if run.error else "")
+        )
     water = OfficialAccount.objects.filter(slug="water").first()
     if water is not None and not Menu.objects.filter(account=water, status="published").exists():
         try:

@@ -68,3 +68,35 @@ def test_the_simulators_payment_sheet_shows_the_order_and_pays_it(pay_world):
     assert paid.json() == {"trade_state": "SUCCESS"}
     order.refresh_from_db()
     assert order.state == OrderState.SETTLED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_history_is_settled_on_both_sides_and_reconciles_cleanly(live_server):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from weizheng.payments.models import Order
+    from weizheng.wechat_mock import actions as mock
+
+    water = make_account(
+        "water",
+        mode="plain",
+        app_id="wx7c2e9a4b1d3f5e80",
+        token="watertoken",
+        api_base_url=live_server.url + "/wxmock",
+    )
+    mock.register_app(appid=water.app_id, secret=water.app_secret, token=water.token)
+    mock.create_user(water.app_id, nickname="张伟", city="平安")
+    demo.load_demo()
+
+    demo._history()
+    demo._history()  # once
+
+    orders = Order.objects.filter(account=water)
+    assert orders.count() == 2 and {o.state for o in orders} == {OrderState.SETTLED}
+    from weizheng.payments.actions import do_reconcile
+
+    run = do_reconcile(account=water, bill_date=timezone.localdate() - dt.timedelta(days=1))
+    assert (run.error, run.our_count, run.their_count) == ("", 2, 2)
+    assert not run.findings.exists()
