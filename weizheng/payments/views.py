@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from weizheng.core.actions import do_audit
 from weizheng.core.errors import AppError
+from weizheng.core.http import client_ip
 from weizheng.identity.decorators import binding_page_url
 from weizheng.identity.selectors import active_binding
 from weizheng.records.connectors.base import Subject
@@ -104,13 +106,24 @@ def lookup(request: HttpRequest, biller_code: str) -> HttpResponse:
             )
             status = 400
         else:
+            outcome = "ok"
             try:
                 bill = actions.check_lookup(biller=biller, reference=reference, subject=subject)
                 context["bill"] = bill
                 context["amount"] = format_yuan(bill.amount_fen)
             except AppError as exc:
+                outcome = exc.code
                 context["error"] = exc.message
                 status = 200 if exc.code in ("not_found", "already_paid") else exc.status
+            if subject is not None:
+                # A fine is looked up in the bound citizen's name: an access to personal data.
+                do_audit(
+                    action="payments.fine_lookup",
+                    actor_label=f"citizen:{request.citizen_openid}",  # type: ignore[attr-defined]
+                    account=account,
+                    detail={"decision_number": reference, "outcome": outcome},
+                    ip_address=client_ip(request),
+                )
     return _no_store(render(request, "payments/h5/lookup.html", context, status=status))
 
 

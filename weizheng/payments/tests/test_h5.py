@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from weizheng.core.models import AuditLog
 from weizheng.identity.testing import make_binding
 from weizheng.payments import connectors, protocol
 from weizheng.payments.models import Order, OrderState
@@ -200,6 +201,11 @@ def test_a_fine_paid_already_is_refused_with_the_reason(pay_world):
 
     assert "This fine has been paid already." in page.content.decode()
     assert not Order.objects.exists()
+    audit = AuditLog.objects.get(action="payments.fine_lookup")
+    assert audit.detail == {
+        "decision_number": paid[0]["decision_number"],
+        "outcome": "already_paid",
+    }
 
 
 def test_a_decision_number_of_someone_else_is_not_found(pay_world):
