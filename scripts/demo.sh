@@ -33,6 +33,9 @@ pids+=($!)
 # 问政's clock: reminders, escalations (e-mails to the log), closing (docs/inquiries.md).
 "$PY" manage.py inquiries_clock --loop --interval 300 >"$LOG_DIR"/inquiries.log 2>&1 &
 pids+=($!)
+# Write-offs the billers could not take yet, and orders whose WeChat Pay notify never came.
+"$PY" manage.py payments_work --loop >"$LOG_DIR"/payments.log 2>&1 &
+pids+=($!)
 
 for _ in $(seq 1 50); do
   curl -fs -o /dev/null "http://127.0.0.1:${PORT}/healthz" && break

@@ -270,6 +270,10 @@ WECHAT_HTTP_RETRIES = env_int("WEIZHENG_WECHAT_HTTP_RETRIES", 2)
 # Refresh the access token this long before WeChat expires it. Under 300 s: stable_token hands out
 # the same token until its last 5 minutes, so an earlier refresh only repeats the call.
 WECHAT_TOKEN_REFRESH_MARGIN_SECONDS = env_int("WEIZHENG_TOKEN_REFRESH_MARGIN", 240)
+# WeChat Pay API v3: the gateway of every merchant without its own address (the mock WeChat Pay
+# at <host>/wxmock/pay in dev and tests), and the timeout of each call.
+WECHATPAY_API_BASE_URL = env("WEIZHENG_WECHATPAY_API_BASE_URL", "https://api.mch.weixin.qq.com")
+WECHATPAY_HTTP_TIMEOUT_SECONDS = env_float("WEIZHENG_WECHATPAY_HTTP_TIMEOUT", 10.0)
 # The mock WeChat platform (dev, demo, tests); never in production.
 WECHAT_MOCK_ENABLED = env_bool("WEIZHENG_MOCK_WECHAT", False)
 

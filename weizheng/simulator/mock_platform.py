@@ -102,6 +102,19 @@ class MockPlatform:
             params["tail"] = tail
         return self._call("GET", self._app_path("/delivered"), params=params)
 
+    def pay_order(self, prepay_id: str) -> dict[str, Any]:
+        """What WeChat's payment sheet shows for a prepay_id (merchant, description, amount)."""
+        return self._call("GET", f"pay/orders/{quote(prepay_id, safe='')}")
+
+    def pay(self, prepay_id: str, openid: str) -> dict[str, Any]:
+        """The user pays in the sheet: the mock marks the order paid and sends its notify."""
+        return self._call(
+            "POST",
+            "pay/confirm",
+            body={"prepay_id": prepay_id, "openid": openid},
+            timeout=ACTION_TIMEOUT,
+        )
+
     def media_url(self, media_id: str) -> str:
         return f"{self.base_url}/_control/media/{quote(media_id, safe='')}"
 

@@ -17,4 +17,5 @@ urlpatterns = [
     path("api/<slug:account_slug>/users/<str:openid>/menu", views.menu, name="menu"),
     path("api/<slug:account_slug>/users/<str:openid>/messages", views.messages, name="messages"),
     path("api/<slug:account_slug>/users/<str:openid>/act", views.act, name="act"),
+    path("api/<slug:account_slug>/users/<str:openid>/pay/<str:prepay_id>", views.pay, name="pay"),
 ]

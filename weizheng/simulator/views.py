@@ -231,6 +231,10 @@ def _strings() -> dict[str, str]:
         "opened": _("You opened “%(name)s”."),
         "no_menu": _("This account has no menu."),
         "not_simulated": _("The simulator cannot play this kind of button."),
+        "pay_title": _("WeChat Pay"),
+        "pay_button": _("Pay"),
+        "pay_to": _("Payee"),
+        "pay_paid": _("This order has been paid already."),
         "custom": _("Customer-service message"),
         "template": _("Template message"),
         "mass": _("Mass message"),
@@ -389,6 +393,27 @@ def messages(request: HttpRequest, account: OfficialAccount, openid: str) -> Any
             bubbles.bubble(d, media_url=mock.media_url, templates=templates) for d in items
         ],
         "last_id": max((d["id"] for d in items), default=since_id),
+    }
+
+
+@api(["GET", "POST"])
+def pay(request: HttpRequest, account: OfficialAccount, openid: str, prepay_id: str) -> Any:
+    """WeChat's payment sheet (getBrandWCPayRequest in the in-app browser). GET: what it shows;
+    POST: the citizen taps 支付 — the mock marks the order paid and sends WeChat Pay's notify."""
+    mock = MockPlatform(account)
+    if request.method == "POST":
+        paid = mock.pay(prepay_id, openid)
+        return {"trade_state": paid.get("trade_state", "")}
+    order = mock.pay_order(prepay_id)
+    if order.get("payer_openid") != openid:
+        raise AppError("not_yours", "This payment belongs to another WeChat user.", status=403)
+    total = int(order.get("total") or 0)
+    return {
+        "merchant_name": order.get("merchant_name", ""),
+        "description": order.get("description", ""),
+        "total": total,
+        "amount": f"¥{total // 100:,}.{total % 100:02d}",
+        "trade_state": order.get("trade_state", ""),
     }
 
 

@@ -364,3 +364,91 @@ class MockOAuthToken(models.Model):
 
     def __str__(self) -> str:
         return f"web token for {self.openid}"
+
+
+# --- WeChat Pay (API v3) ------------------------------------------------------------------------
+class MockPayPlatform(models.Model):
+    """The mock WeChat Pay's own platform key pair, generated once (row id 1): it signs answers
+    and notifies; merchants verify with its public key and `public_key_id` (PUB_KEY_ID_…)."""
+
+    private_key = models.TextField()
+    public_key = models.TextField()
+    public_key_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.public_key_id
+
+
+class MockPayMerchant(models.Model):
+    """A merchant (商户号) as WeChat Pay knows it: its APIv3 key and, when given, the public key
+    of its API certificate (requests are then checked against it)."""
+
+    mchid = models.CharField(max_length=32, unique=True)
+    appid = models.CharField(max_length=32)
+    name = models.CharField(max_length=100, blank=True)
+    apiv3_key = models.CharField(max_length=32)
+    merchant_serial = models.CharField(max_length=64, blank=True)
+    merchant_public_key = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.mchid
+
+
+class MockTradeState(models.TextChoices):
+    NOTPAY = "NOTPAY", "未支付"
+    SUCCESS = "SUCCESS", "支付成功"
+    CLOSED = "CLOSED", "已关闭"
+    REFUND = "REFUND", "转入退款"
+
+
+class MockPayOrder(models.Model):
+    merchant = models.ForeignKey(MockPayMerchant, on_delete=models.CASCADE, related_name="orders")
+    appid = models.CharField(max_length=32)
+    out_trade_no = models.CharField(max_length=32)
+    description = models.CharField(max_length=127)
+    total = models.PositiveIntegerField()
+    payer_openid = models.CharField(max_length=128)
+    notify_url = models.CharField(max_length=256)
+    attach = models.CharField(max_length=128, blank=True)
+    prepay_id = models.CharField(max_length=64, unique=True)
+    transaction_id = models.CharField(max_length=32, blank=True)
+    trade_state = models.CharField(
+        max_length=16, choices=MockTradeState.choices, default=MockTradeState.NOTPAY
+    )
+    success_time = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "out_trade_no"], name="wxmock_pay_out_trade_no"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.out_trade_no
+
+
+class MockPayRefund(models.Model):
+    merchant = models.ForeignKey(MockPayMerchant, on_delete=models.CASCADE, related_name="refunds")
+    order = models.ForeignKey(MockPayOrder, on_delete=models.CASCADE, related_name="refunds")
+    out_refund_no = models.CharField(max_length=64)
+    refund_id = models.CharField(max_length=32, unique=True)
+    amount = models.PositiveIntegerField()
+    reason = models.CharField(max_length=80, blank=True)
+    notify_url = models.CharField(max_length=256, blank=True)
+    status = models.CharField(max_length=16, default="SUCCESS")
+    created_at = models.DateTimeField()
+    success_time = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "out_refund_no"], name="wxmock_pay_out_refund_no"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.out_refund_no

@@ -3,12 +3,15 @@ account's api_base_url can point here), the OAuth page, and the control API unde
 
 from django.urls import path
 
-from . import control_views, views
+from . import control_views, pay, views
 
 app_name = "wechat_mock"
 
 urlpatterns = [
     *(path(route, view, name=name) for route, view, name, _quota in views.ROUTES),
+    *(path("pay/" + route, view, name=name) for route, view, name in pay.ROUTES),
+    path("_control/pay/confirm", pay.control_confirm, name="control-pay-confirm"),
+    path("_control/pay/orders/<str:prepay_id>", pay.control_order, name="control-pay-order"),
     path("connect/oauth2/authorize", views.oauth_authorize, name="oauth-authorize"),
     path("_control/apps", control_views.apps, name="control-apps"),
     path("_control/apps/<str:appid>", control_views.app_detail, name="control-app"),

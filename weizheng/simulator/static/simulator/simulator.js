@@ -417,6 +417,69 @@
     showPage(`${base}?${new URLSearchParams({ openid: state.user.openid, url })}`, title);
   }
 
+  // --- WeChat Pay: the in-app browser's WeixinJSBridge and the payment sheet ----------------------
+  // WeChat injects WeixinJSBridge into every page it opens; we do the same for pages of this
+  // origin. getBrandWCPayRequest shows the sheet (payee, amount, 支付 / 取消); paying asks the mock
+  // WeChat Pay to mark the order paid and send its notify, as the real one does.
+  async function paySheet(params, callback) {
+    const answer = (result) => callback({ err_msg: "get_brand_wcpay_request:" + result });
+    const prepayId = String((params && params.package) || "").replace(/^prepay_id=/, "");
+    let order;
+    try {
+      order = await call("GET", userPath(`/pay/${encodeURIComponent(prepayId)}`));
+    } catch (err) {
+      notice(err.message);
+      return answer("fail");
+    }
+    if (order.trade_state !== "NOTPAY") {
+      notice(S.pay_paid);
+      return answer("fail");
+    }
+    const confirmed = await ask(S.pay_title, [], (body) => {
+      body.append(
+        el("div", { class: "pay-sheet__amount", "data-test": "pay-sheet-amount", text: order.amount }),
+        el("div", { class: "pay-sheet__row", text: `${S.pay_to}: ${order.merchant_name}` }),
+        el("div", { class: "pay-sheet__row", text: order.description }),
+      );
+      $("dialog-ok").textContent = S.pay_button;
+    });
+    $("dialog-ok").textContent = S.ok;
+    if (!confirmed) return answer("cancel");
+    try {
+      await call("POST", userPath(`/pay/${encodeURIComponent(prepayId)}`), {});
+    } catch (err) {
+      notice(err.message);
+      return answer("fail");
+    }
+    return answer("ok");
+  }
+
+  // Injected as soon as the page exists (not only at "load", which waits for every image), and
+  // again after each navigation: the bridge lives on the page's window.
+  function injectBridge() {
+    let page;
+    try {
+      page = $("web-frame").contentWindow;
+      if (!page || !page.document || page.location.origin !== window.location.origin) return;
+    } catch (err) {
+      return; // another origin: WeChat would inject, we cannot
+    }
+    if (page.WeixinJSBridge) return;
+    page.WeixinJSBridge = {
+      invoke(name, params, callback) {
+        if (name === "getBrandWCPayRequest") paySheet(params, callback || (() => {}));
+        else if (callback) callback({ err_msg: name + ":fail" });
+      },
+      on() {},
+      call() {},
+    };
+    page.document.dispatchEvent(new page.Event("WeixinJSBridgeReady"));
+  }
+  $("web-frame").addEventListener("load", injectBridge);
+  window.setInterval(() => {
+    if (!$("phone-web").hidden) injectBridge();
+  }, 200);
+
   $("web-close").addEventListener("click", () => {
     $("phone-web").hidden = true;
     $("web-frame").src = "about:blank";

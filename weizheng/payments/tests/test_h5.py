@@ -1,0 +1,216 @@
+"""The citizen's pages: look a bill up, order it, the pay page's signed parameters, the receipt
+(with the fallback query when the notify is late), fines in the bound citizen's name."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from weizheng.core.models import AuditLog
+from weizheng.identity.testing import make_binding
+from weizheng.payments import connectors, protocol
+from weizheng.payments.models import Order, OrderState
+from weizheng.wechat.oauth import OPENIDS_KEY
+from weizheng.wechat_mock import pay as mock_pay
+
+from .conftest import merchant_private_key
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ZHANG_ID = "11010519491231002X"
+
+
+def _client(pay_world, openid=None) -> Client:
+    client = Client()
+    session = client.session
+    session[OPENIDS_KEY] = {str(pay_world.account.pk): openid or pay_world.openid}
+    session.save()
+    return client
+
+
+def _h5(pay_world) -> str:
+    return f"/h5/{pay_world.account.slug}/pay"
+
+
+def _order_through_pages(pay_world, client, biller="water", reference="3100012345"):
+    page = client.post(f"{_h5(pay_world)}/{biller}/", {"reference": reference})
+    assert page.status_code == 200
+    amount = re.search(r'name="amount_fen" value="(\d+)"', page.content.decode()).group(1)
+    response = client.post(
+        f"{_h5(pay_world)}/{biller}/order", {"reference": reference, "amount_fen": amount}
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    return Order.objects.filter(reference=reference).latest("pk"), response["Location"]
+
+
+def test_the_index_lists_the_billers(pay_world):
+    page = _client(pay_world).get(f"{_h5(pay_world)}/").content.decode()
+    assert page.count("data-biller=") == 3
+    assert "平安市自来水有限公司" in page
+
+
+def test_looking_a_bill_up_shows_its_amount_in_yuan_and_details(pay_world):
+    page = _client(pay_world).post(f"{_h5(pay_world)}/water/", {"reference": "3100012345"})
+    bill = connectors.DemoUtility(pay_world.water).lookup("3100012345", subject=None)
+    text = page.content.decode()
+    yuan = f"¥{bill.amount_fen // 100:,}.{bill.amount_fen % 100:02d}"
+    assert f'data-testid="amount">{yuan}<' in text
+    assert "用水量" in text and bill.period in text
+
+
+def test_an_unknown_account_number_gets_a_clear_message_and_no_pay_button(pay_world):
+    page = (
+        _client(pay_world).post(f"{_h5(pay_world)}/water/", {"reference": "123"}).content.decode()
+    )
+    assert "The biller has no bill for this account number." in page
+    assert 'data-testid="order-form"' not in page
+
+
+def test_the_pay_page_hands_signed_parameters_to_the_payment_sheet(pay_world):
+    client = _client(pay_world)
+    order, location = _order_through_pages(pay_world, client)
+    assert location.endswith(f"/orders/{order.out_trade_no}/")
+
+    page = client.get(location).content.decode()
+
+    raw = re.search(
+        r'<script id="pay-parameters" type="application/json">(.*?)</script>', page, re.S
+    )
+    parameters = json.loads(raw.group(1))
+    assert parameters["package"] == f"prepay_id={order.prepay_id}"
+    assert parameters["appId"] == pay_world.account.app_id
+    message = (
+        "\n".join(
+            [
+                parameters["appId"],
+                parameters["timeStamp"],
+                parameters["nonceStr"],
+                parameters["package"],
+            ]
+        )
+        + "\n"
+    )
+    public = protocol.public_key_pem(merchant_private_key())
+    assert protocol.rsa_verify(public, message, parameters["paySign"])
+
+
+def test_another_citizen_cannot_open_my_order(pay_world):
+    order, location = _order_through_pages(pay_world, _client(pay_world))
+    other = _client(pay_world, openid="oSomeoneElse000000000000000")
+    assert other.get(location).status_code == 404
+    assert other.get(f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt").status_code == 404
+
+
+def test_after_paying_the_receipt_shows_the_transaction_and_the_write_off(pay_world):
+    client = _client(pay_world)
+    order, _ = _order_through_pages(pay_world, client)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid)
+
+    page = client.get(f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt").content.decode()
+
+    order.refresh_from_db()
+    assert 'data-state="settled"' in page
+    assert order.transaction_id in page and order.out_trade_no in page
+    assert "Paid and written off at the biller" in page
+    # The bill now shows paid at the biller.
+    again = client.post(f"{_h5(pay_world)}/water/", {"reference": "3100012345"}).content.decode()
+    assert "This bill has been paid already." in again
+
+
+def test_the_receipt_asks_wechat_pay_when_the_notify_has_not_come(pay_world):
+    client = _client(pay_world)
+    order, _ = _order_through_pages(pay_world, client)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid, send_notify=False)
+
+    page = client.get(f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt").content.decode()
+
+    assert 'data-testid="receipt"' in page
+    assert Order.objects.get(pk=order.pk).state == OrderState.SETTLED
+
+
+def test_cancelling_closes_the_order_at_wechat_pay_and_frees_the_bill(pay_world):
+    client = _client(pay_world)
+    order, _ = _order_through_pages(pay_world, client)
+
+    client.post(f"{_h5(pay_world)}/orders/{order.out_trade_no}/cancel")
+
+    order.refresh_from_db()
+    assert order.state == OrderState.CLOSED
+    assert (
+        mock_pay.MockPayOrder.objects.get(out_trade_no=order.out_trade_no).trade_state == "CLOSED"
+    )
+    second, _ = _order_through_pages(pay_world, client)
+    assert second.pk != order.pk
+
+
+def test_fines_need_a_real_name_binding(pay_world):
+    response = _client(pay_world).get(f"{_h5(pay_world)}/fines/")
+    assert response.status_code == 302
+    assert "/id/" in response["Location"]
+
+
+def _fines(today):
+    return connectors.citizen_fines(ZHANG_ID, today)
+
+
+def _citizen_with_an_unpaid_fine() -> tuple[str, list[dict]]:
+    """Demo data follow the calendar: take the first of a few ID numbers with an unpaid fine."""
+    from weizheng.identity.idcard import check_digit
+
+    for serial in range(100, 400):
+        base = f"44030519850615{serial:03d}"
+        id_number = base + check_digit(base)
+        unpaid = [
+            f
+            for f in connectors.citizen_fines(id_number, timezone.localdate())
+            if not f["paid_elsewhere"]
+        ]
+        if unpaid:
+            return id_number, unpaid
+    raise AssertionError("no demo citizen with an unpaid fine")
+
+
+def test_a_bound_citizen_pays_their_own_fine_by_decision_number(pay_world):
+    id_number, unpaid = _citizen_with_an_unpaid_fine()
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=id_number
+    )
+    client = _client(pay_world)
+    page = client.get(f"{_h5(pay_world)}/fines/").content.decode()
+    assert unpaid[-1]["decision_number"] in page  # offered as a quick pick
+
+    order, _ = _order_through_pages(pay_world, client, "fines", unpaid[-1]["decision_number"])
+
+    assert order.kind == "fine" and order.amount_fen == unpaid[-1]["fine"]
+
+
+def test_a_fine_paid_already_is_refused_with_the_reason(pay_world):
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=ZHANG_ID
+    )
+    today = timezone.localdate()
+    paid = [f for f in _fines(today) if f["paid_elsewhere"]]
+    assert paid, "the persona's demo data has old fines paid at a bank"
+
+    page = _client(pay_world).post(
+        f"{_h5(pay_world)}/fines/", {"reference": paid[0]["decision_number"]}
+    )
+
+    assert "This fine has been paid already." in page.content.decode()
+    assert not Order.objects.exists()
+    audit = AuditLog.objects.get(action="payments.fine_lookup")
+    assert audit.detail == {
+        "decision_number": paid[0]["decision_number"],
+        "outcome": "already_paid",
+    }
+
+
+def test_a_decision_number_of_someone_else_is_not_found(pay_world):
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=ZHANG_ID
+    )
+    page = _client(pay_world).post(f"{_h5(pay_world)}/fines/", {"reference": "4409991234567890"})
+    assert "No unpaid fine has this decision number in your name." in page.content.decode()
