@@ -309,6 +309,8 @@ DEPARTMENTS = [
             ("water_editor", "editor"),
             ("water_admin", "administrator"),
             ("water_handler", "handler"),
+            # Sees the payments and the ledger, reconciles with WeChat Pay and refunds.
+            ("water_finance", "finance"),
         ],
     ),
     ("平安市政府办公室", ["police", "water", "gov"], [("gov_reviewer", "reviewer")]),
