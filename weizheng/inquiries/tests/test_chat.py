@@ -60,16 +60,17 @@ def test_the_whole_conversation_submits_a_request_with_the_photo_and_the_place(a
     reply = say(asking, "我要问政")
     assert "1. 交通出行" in reply and "2. 其他" in reply
     assert Conversation.objects.get(openid=asking["openid"]).step == "category"
-    assert "Describe the problem" in say(asking, "1")
-    assert "photos" in say(asking, "解放路口红绿灯时间太短，老人过马路来不及")
+    # the police account's replies are in Chinese
+    assert "请描述问题" in say(asking, "1")
+    assert "现在可以发送照片或语音" in say(asking, "解放路口红绿灯时间太短，老人过马路来不及")
     photo = mock.user_sends_image(app, asking["openid"], image=PNG)
-    assert "Received 1" in photo.reply["Content"]
-    assert "location" in say(asking, "好了")
+    assert "已收到 1 个" in photo.reply["Content"]
+    assert "请发送位置" in say(asking, "好了")
     where = mock.user_sends_location(
         app, asking["openid"], latitude=30.58, longitude=114.30, label="解放路口"
     )
-    assert "Reply 1 for named" in where.reply["Content"]
-    assert "published" in say(asking, "2")
+    assert "回复 1 实名" in where.reply["Content"]
+    assert "公开在问政公开栏" in say(asking, "2")
     receipt = say(asking, "1")
     inquiry = Inquiry.objects.get()
     assert inquiry.public_id in receipt and "平安市公安局交警支队" in receipt
@@ -86,7 +87,7 @@ def test_the_whole_conversation_submits_a_request_with_the_photo_and_the_place(a
 def test_cancel_ends_the_conversation_and_sends_nothing(asking):
     say(asking, "我要问政")
     say(asking, "1")
-    assert "Nothing was sent" in say(asking, "取消")
+    assert "未提交任何内容" in say(asking, "取消")
     assert not Conversation.objects.exists() and not Inquiry.objects.exists()
 
 
@@ -98,15 +99,15 @@ def test_a_place_outside_the_jurisdiction_is_refused_and_the_step_kept(asking):
     beijing = mock.user_sends_location(
         asking["account"].app_id, asking["openid"], latitude=39.9, longitude=116.4, label="北京"
     )
-    assert "outside the area" in beijing.reply["Content"]
+    assert "不在本级政府的管辖范围内" in beijing.reply["Content"]
     assert Conversation.objects.get().step == "location"
 
 
 def test_an_unknown_category_and_an_over_long_text_are_refused_with_the_reason(asking):
     say(asking, "我要问政")
-    assert "There is no such category" in say(asking, "9")
+    assert "没有这个类别" in say(asking, "9")
     say(asking, "1")
-    assert "at most 4000" in say(asking, "路" * 4001)
+    assert "最多 4000 字" in say(asking, "路" * 4001)
     assert Conversation.objects.get().step == "description"
 
 
@@ -118,14 +119,14 @@ def test_a_voice_message_can_be_the_description(asking):
     voice = mock.user_sends_voice(
         asking["account"].app_id, asking["openid"], recognition="小区门口垃圾没人清运"
     )
-    assert "photos" in voice.reply["Content"]
+    assert "现在可以发送照片或语音" in voice.reply["Content"]
     assert Conversation.objects.get().data["description"] == "小区门口垃圾没人清运"
 
 
 def test_named_without_a_binding_asks_to_bind_first(asking):
     for text in ("我要问政", "1", "路口红绿灯太短", "跳过", "跳过"):
         say(asking, text)
-    assert "no real-name binding" in say(asking, "1")
+    assert "您尚未在本公众号实名绑定" in say(asking, "1")
     assert Conversation.objects.get().step == "named"
 
 
@@ -134,7 +135,7 @@ def test_progress_tells_the_state_of_the_citizens_requests(asking):
         say(asking, text)
     inquiry = Inquiry.objects.get()
     reply = say(asking, f"问政进度 {inquiry.public_id}")
-    assert inquiry.public_id in reply and "Received" in reply
+    assert inquiry.public_id in reply and "· 已受理" in reply
 
 
 def test_without_a_conversation_other_handlers_answer(asking):

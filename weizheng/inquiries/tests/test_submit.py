@@ -173,13 +173,14 @@ def test_the_form_submits_and_shows_the_request(world, client):
     assert "小区门口垃圾三天没人清运" in page.content.decode()
 
 
+# the government account's form is served in Chinese
 @pytest.mark.parametrize(
     ("data", "field", "reason"),
     [
-        ({"description": ""}, "description", "Describe your question"),
-        ({"description": "路" * 4001}, "description", "at most 4000"),
-        ({"category": "nope"}, "category", "There is no category"),
-        ({"latitude": "39.9", "longitude": "116.4"}, "location", "outside the area"),
+        ({"description": ""}, "description", "请描述您要反映的问题"),
+        ({"description": "路" * 4001}, "description", "最多 4000 字"),
+        ({"category": "nope"}, "category", "没有“nope”这个类别"),
+        ({"latitude": "39.9", "longitude": "116.4"}, "location", "不在本级政府的管辖范围内"),
     ],
 )
 def test_the_form_shows_each_refusal_on_its_field(world, client, data, field, reason):

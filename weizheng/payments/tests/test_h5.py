@@ -65,7 +65,8 @@ def test_an_unknown_account_number_gets_a_clear_message_and_no_pay_button(pay_wo
     page = (
         _client(pay_world).post(f"{_h5(pay_world)}/water/", {"reference": "123"}).content.decode()
     )
-    assert "The biller has no bill for this account number." in page
+    # the water account's page is served in Chinese
+    assert "收费单位没有该户号的账单。" in page
     assert 'data-testid="order-form"' not in page
 
 
@@ -114,10 +115,10 @@ def test_after_paying_the_receipt_shows_the_transaction_and_the_write_off(pay_wo
     order.refresh_from_db()
     assert 'data-state="settled"' in page
     assert order.transaction_id in page and order.out_trade_no in page
-    assert "Paid and written off at the biller" in page
+    assert "已支付，收费单位已销账" in page
     # The bill now shows paid at the biller.
     again = client.post(f"{_h5(pay_world)}/water/", {"reference": "3100012345"}).content.decode()
-    assert "This bill has been paid already." in again
+    assert "该账单已缴清。" in again
 
 
 def test_the_receipt_asks_wechat_pay_when_the_notify_has_not_come(pay_world):
@@ -199,7 +200,7 @@ def test_a_fine_paid_already_is_refused_with_the_reason(pay_world):
         f"{_h5(pay_world)}/fines/", {"reference": paid[0]["decision_number"]}
     )
 
-    assert "This fine has been paid already." in page.content.decode()
+    assert "该罚款已缴纳。" in page.content.decode()
     assert not Order.objects.exists()
     audit = AuditLog.objects.get(action="payments.fine_lookup")
     assert audit.detail == {
@@ -213,4 +214,4 @@ def test_a_decision_number_of_someone_else_is_not_found(pay_world):
         account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=ZHANG_ID
     )
     page = _client(pay_world).post(f"{_h5(pay_world)}/fines/", {"reference": "4409991234567890"})
-    assert "No unpaid fine has this decision number in your name." in page.content.decode()
+    assert "您名下没有该决定书编号的未缴罚款。" in page.content.decode()
