@@ -1,9 +1,10 @@
 """Demo 微信问政 on the city account `gov` (平安市政务服务): categories routed to the traffic
 police (交通出行), the water company (供水) and the city's service centre (市容环境, 其他), the
-jurisdiction's box around 平安市, twenty-two requests of the last two months in every state — some
-overdue, some rated, some on the public board, one reopened, one similar to another, one with an
-extension waiting — and a classifier trained on the answered ones. publish_demo() publishes the
-account's menu (我要问政 / 我的诉求 / 问政公开).
+jurisdiction's box around 平安市 (its centre, the 市民中心, at 30.58 N, 114.30 E: the requests
+below, the Open311 demo's and the phone simulator's places all lie in it), twenty-two requests of
+the last two months in every state — some overdue, some rated, some on the public board, one
+reopened, one similar to another, one with an extension waiting — and a classifier trained on the
+answered ones. publish_demo() publishes the account's menu (我要问政 / 我的诉求 / 问政公开).
 
 The requests are written as rows with their history (backdated, so the figures have months);
 no notification is queued for them (their citizens are not on the mock platform). Safe to run

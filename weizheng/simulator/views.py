@@ -191,11 +191,12 @@ def _templates(mock: MockPlatform) -> dict[str, str]:
 
 
 # --- The page ---------------------------------------------------------------------------------
-# Places a citizen can send (the demo's fictional 平安市 sits where Shenzhen is).
+# Places a citizen can send: in the demo's fictional 平安市, whose centre (the 市民中心) is at
+# 30.58 N, 114.30 E, inside the gov account's 问政 jurisdiction (weizheng/inquiries/demo.py).
 PLACES = [
-    {"label": "平安市公安局交警支队", "latitude": 22.5431, "longitude": 114.0579},
-    {"label": "市民中心", "latitude": 22.5410, "longitude": 114.0596},
-    {"label": "平安北站", "latitude": 22.6096, "longitude": 114.0293},
+    {"label": "平安市公安局交警支队（人民路88号）", "latitude": 30.5762, "longitude": 114.2941},
+    {"label": "平安市市民中心", "latitude": 30.5800, "longitude": 114.3000},
+    {"label": "平安北站", "latitude": 30.6350, "longitude": 114.2890},
 ]
 
 

@@ -45,3 +45,23 @@ def test_the_demo_classifier_suggests_the_traffic_police_for_a_blocked_fire_lane
     call_command("demo_load", "--port", "8000")
     waiting = Inquiry.objects.get(account__slug="gov", description__startswith="我家楼下的消防通道")
     assert waiting.suggested_department.name == "平安市公安局交警支队"
+
+
+def test_the_simulator_places_and_demo_requests_lie_in_the_demo_jurisdiction():
+    """A citizen in the demo can send a location: the simulator's suggested places, the demo's
+    requests and the Open311 demo's are all inside the gov account's jurisdiction box."""
+    from weizheng.inquiries import demo
+    from weizheng.inquiries.models import InquirySettings
+    from weizheng.open311 import demo as open311_demo
+    from weizheng.simulator.views import PLACES
+
+    box = InquirySettings(**demo.BOX)
+    assert box.contains(*demo.CENTER)
+    for place in PLACES:
+        assert box.contains(place["latitude"], place["longitude"]), place["label"]
+    for spec in demo.REQUESTS:
+        dlat, dlng = spec["at"]
+        assert box.contains(demo.CENTER[0] + dlat, demo.CENTER[1] + dlng), spec["a"]
+    for spec in open311_demo.REQUESTS:
+        if "lat" in spec:
+            assert box.contains(float(spec["lat"]), float(spec["long"])), spec["address_string"]

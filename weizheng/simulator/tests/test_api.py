@@ -162,7 +162,7 @@ def test_image_voice_location_and_menu_events_reach_the_app(client, mock_account
     assert image["ok"] and image["sent"]["src"].startswith(mock_account.api_base_url)
     assert act(client, openid, action="voice", recognition="查违章").json()["ok"]
     assert act(
-        client, openid, action="location", latitude=22.54, longitude=114.05, label="市民中心"
+        client, openid, action="location", latitude=30.58, longitude=114.30, label="平安市市民中心"
     ).json()["ok"]
     assert act(
         client, openid, action="event", event="scancode_push", key="SCAN", scan_result="hi"
@@ -173,8 +173,8 @@ def test_image_voice_location_and_menu_events_reach_the_app(client, mock_account
         action="event",
         event="location_select",
         key="WHERE",
-        latitude=22.5,
-        longitude=114.0,
+        latitude=30.576,
+        longitude=114.294,
         label="交警支队",
     ).json()["ok"]
     rows = list(received())
