@@ -197,20 +197,53 @@ def board(*, account: OfficialAccount) -> QuerySet[Inquiry]:
     )
 
 
+# A word with a digit or the mask's star is matched against the masked text in Python: a LIKE on
+# the stored text would find a request by the full phone or ID number the board never shows.
+_MASKABLE = re.compile(r"[0-9*＊]")
+MAX_SCANNED = 2000
+
+
+def _board_text(inquiry: Inquiry) -> str:
+    """What the board shows of a request, as one text to search: the masked description and
+    reply, the category and the masked address."""
+    return "\n".join(
+        (
+            mask_text(inquiry.description),
+            mask_text(inquiry.reply),
+            inquiry.category.name,
+            mask_text(inquiry.address),
+        )
+    ).lower()
+
+
 def search_board(items: QuerySet[Inquiry], query: str) -> QuerySet[Inquiry]:
     """Board entries containing every word of the query (jieba precise mode, as search cuts
-    queries) in the description, the reply, the category or the address. A few hundred answered
-    requests a month: a LIKE per word is enough (docs/adr/0005 chose the database for search)."""
+    queries) in what the board shows: the description and the reply with phone and ID numbers
+    masked, the category, the address. Words without digits are a LIKE each (masking leaves
+    them as they are); words with digits or stars are matched on the masked text, among the
+    newest MAX_SCANNED entries the other words left. A few hundred answered requests a month:
+    this is enough (docs/adr/0005 chose the database for search)."""
     from weizheng.search.segment import query_words
 
-    for word in query_words(query)[:8] or [query]:
+    words = [w for w in (query_words(query)[:8] or [query]) if w.strip()]
+    masked_words = [w.lower().replace("＊", "*") for w in words if _MASKABLE.search(w)]
+    for word in words:
+        if _MASKABLE.search(word):
+            continue
         items = items.filter(
             Q(description__icontains=word)
             | Q(reply__icontains=word)
             | Q(category__name__icontains=word)
             | Q(address__icontains=word)
         )
-    return items
+    if not masked_words:
+        return items
+    matching = [
+        inquiry.pk
+        for inquiry in items.select_related("category")[:MAX_SCANNED]
+        if all(word in _board_text(inquiry) for word in masked_words)
+    ]
+    return items.filter(pk__in=matching)
 
 
 def board_inquiry(*, account: OfficialAccount, public_id: str) -> Inquiry:

@@ -288,6 +288,7 @@ def board_item(request: HttpRequest, account_slug: str, public_id: str) -> HttpR
             request,
             inquiry=inquiry,
             text=selectors.public_description(inquiry),
+            address=selectors.mask_text(inquiry.address),
             reply=selectors.mask_text(inquiry.reply),
             rating=inquiry.ratings.order_by("-round").first(),
         ),

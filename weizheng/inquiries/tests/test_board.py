@@ -69,3 +69,17 @@ def test_a_supervisor_keeps_an_answer_off_the_board(world, published, client):
         actions.check_set_hidden(inquiry=lamp, actor=world["dan"], hidden=True)
     actions.check_set_hidden(inquiry=lamp, actor=world["gina"], hidden=True)
     assert client.get(f"/h5/gov/wenzheng/board/{lamp.public_id}/").status_code == 404
+
+
+def test_the_board_is_not_searched_by_the_numbers_it_masks(world, published, client):
+    """The board shows 138****8000 and 110105********0037: the full numbers find nothing, what
+    the board shows finds the request."""
+    lamp = published["lamp"]
+    for hidden in ("13800138000", "0013800", "110105194912310037", "19491231"):
+        html = client.get("/h5/gov/wenzheng/board/", {"q": hidden}).content.decode()
+        assert lamp.public_id not in html, hidden
+        assert 'data-test="board-empty"' in html, hidden
+    for shown in ("138****8000", "110105********0037", "路灯 8000"):
+        html = client.get("/h5/gov/wenzheng/board/", {"q": shown}).content.decode()
+        assert lamp.public_id in html, shown
+        assert "138****8000" in html and "13800138000" not in html
