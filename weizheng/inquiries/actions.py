@@ -877,7 +877,9 @@ def check_rate(
                 to=InquiryStatus.RATED,
                 actor=None,
                 actor_label="citizen",
-                note=f"{RatingScore(score).label}" + ("" if resolved else " · unresolved"),
+                # The score and resolution are the rating row's (shown translated); the note
+                # keeps the citizen's own words only.
+                note=comment,
             )
     except IntegrityError as exc:
         raise AppError(

@@ -303,6 +303,22 @@ class InquiryEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.inquiry_id}: {self.kind}"
 
+    @property
+    def actor_display(self) -> str:
+        """Who took the step, in the reader's language: a staff member's name, 市民 for the
+        citizen, 系统 for the clock, 接口客户端 … for an Open311 client (`actor_label` keeps the
+        language-neutral code)."""
+        if self.actor_id is not None and self.actor is not None:
+            return self.actor.get_full_name() or self.actor.get_username()
+        label = self.actor_label
+        if label == "citizen":
+            return str(_("Citizen"))
+        if label in ("system", "demo", ""):
+            return str(pgettext_lazy("inquiry actor", "System"))
+        if label.startswith("open311:"):
+            return f"{_('API client')} {label.removeprefix('open311:')}"
+        return label
+
 
 class MediaKind(models.TextChoices):
     IMAGE = "image", _("Photo")

@@ -83,6 +83,7 @@ def _render_detail(
     from weizheng.core.masking import mask_name, mask_phone
 
     inquiry.refresh_from_db()
+    ratings = list(inquiry.ratings.all())
     actions.do_audit_inquiry_read(
         inquiry=inquiry, actor=request.user, ip_address=client_ip(request)
     )
@@ -103,8 +104,8 @@ def _render_detail(
             "contact_name": mask_name(inquiry.contact_name) if inquiry.contact_name else "",
             "contact_phone": mask_phone(inquiry.contact_phone) if inquiry.contact_phone else "",
             "media": list(inquiry.media.all()),
-            "events": list(inquiry.events.select_related("actor", "to_department")),
-            "ratings": list(inquiry.ratings.all()),
+            "events": _events_with_ratings(inquiry, ratings),
+            "ratings": ratings,
             "extensions": list(inquiry.extensions.select_related("requested_by")),
             "departments": Department.objects.exclude(pk=inquiry.department_id),
             "similar": list(inquiry.similar.all()[:10]),
@@ -114,6 +115,20 @@ def _render_detail(
         },
         status=status,
     )
+
+
+def _events_with_ratings(inquiry: Any, ratings: list[Any]) -> list[Any]:
+    """The history, each 评价 step carrying its rating (the n-th rating step is round n), so it
+    reads as the rating does everywhere: 满意 · 已解决."""
+    by_round = {rating.round: rating for rating in ratings}
+    events = list(inquiry.events.select_related("actor", "to_department"))
+    rated = 0
+    for event in events:
+        event.rating = None
+        if event.kind == "rated":
+            event.rating = by_round.get(rated)
+            rated += 1
+    return events
 
 
 @account_page("account.view")

@@ -148,3 +148,48 @@ def test_retraining_is_a_task(world, settings):
     from weizheng.inquiries.models import Classifier
 
     assert Classifier.objects.get(account=world["gov"]).training_size == 0
+
+
+def chinese(user):
+    from django.test import Client
+
+    from weizheng.staff.testing import login_staff
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    login_staff(client, user)
+    return client
+
+
+def _history(html: str) -> str:
+    return html.split('data-testid="history"', 1)[1].split("</ul>", 1)[0]
+
+
+@pytest.mark.parametrize(("resolved", "words"), [(False, "不满意 · 未解决"), (True, "不满意 · 已解决")])
+def test_the_history_reads_in_chinese_with_the_rating_as_the_citizen_sees_it(
+    world, traffic_request, resolved, words
+):
+    actions.check_sign(inquiry=traffic_request, actor=world["pete"])
+    actions.check_reply(inquiry=traffic_request, actor=world["pete"], reply="已调整配时。")
+    actions.check_rate(
+        inquiry=traffic_request, openid=CITIZEN, score=1, is_resolved=resolved, comment="还是太短"
+    )
+    html = chinese(world["pete"]).get(office(world["police_account"], f"{traffic_request.pk}/"))
+    history = _history(html.content.decode())
+    assert "市民" in history
+    assert words in history and "还是太短" in history
+    for english in ("citizen", "system", "unresolved", "Dissatisfied", "Resolved"):
+        assert english not in history
+    # 评价 as the rating card above shows it
+    assert f"不满意 · {'已解决' if resolved else '未解决'}" in html.content.decode()
+
+
+def test_the_history_names_the_clock_and_an_api_client_not_by_their_codes(world):
+    from weizheng.inquiries.models import InquiryEvent
+
+    inquiry = submit(world, category="city", api_client="open311:hotline", channel="open311")
+    InquiryEvent.objects.create(inquiry=inquiry, kind="reminded", actor_label="system")
+    html = chinese(world["dan"]).get(office(world["gov"], f"{inquiry.pk}/")).content.decode()
+    history = _history(html)
+    assert "open311:" not in history and "system" not in history
+    assert "接口客户端 hotline" in history
+    assert history.count('data-testid="actor"') == 2
