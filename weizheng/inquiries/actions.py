@@ -630,6 +630,11 @@ def check_reply(*, inquiry: Inquiry, actor: Any, reply: str, seen_status: str = 
         )
     now = timezone.now()
     on_time = inquiry.reply_due_at is None or now <= inquiry.reply_due_at
+    changes: dict[str, Any] = {"reply": reply, "status_note": reply[:MAX_NOTE], "due_at": None}
+    if inquiry.replied_at is None:
+        # The first reply is what the figures count (docs/inquiries.md, "Reopened requests");
+        # a reopened round's reply is its REPLIED event, judged against the round's deadline.
+        changes.update(replied_at=now, replied_on_time=on_time)
     with transaction.atomic():
         moved, event = _move(
             inquiry,
@@ -637,13 +642,7 @@ def check_reply(*, inquiry: Inquiry, actor: Any, reply: str, seen_status: str = 
             actor=actor,
             seen_status=seen_status,
             note=reply[:MAX_NOTE],
-            changes={
-                "reply": reply,
-                "status_note": reply[:MAX_NOTE],
-                "replied_at": now,
-                "replied_on_time": on_time,
-                "due_at": None,
-            },
+            changes=changes,
         )
         if moved.openid:
             from weizheng.notifications.actions import notify
@@ -899,7 +898,8 @@ def may_reopen(inquiry: Inquiry) -> bool:
 
 def check_reopen(*, inquiry: Inquiry, reason: str, openid: str = "", actor: Any = None) -> Inquiry:
     """The submitter (or a supervisor) reopens an unresolved answer, once: it returns to the
-    department in progress, flagged, with a new reply clock."""
+    department in progress, flagged, with a new reply clock. The first reply's time and
+    punctuality stay (the figures count them); the new round is judged on its own deadline."""
     if actor is not None:
         _require_supervisor(actor, inquiry)
     elif not openid or inquiry.openid != openid:
@@ -934,7 +934,6 @@ def check_reopen(*, inquiry: Inquiry, reason: str, openid: str = "", actor: Any 
             "reopen_count": inquiry.reopen_count + 1,
             "reply_due_at": reply_due,
             "due_at": reply_due,
-            "replied_on_time": None,
             "status_note": reason,
         },
     )
@@ -1087,7 +1086,12 @@ def do_close_stale(*, now: datetime | None = None) -> int:
         replied_at__lt=now - timedelta(days=1),
     ).select_related("account"):
         limit = timedelta(days=settings_for(inquiry.account).close_after_days)
-        if inquiry.replied_at + limit > now:  # type: ignore[operator]
+        replied = inquiry.replied_at
+        if inquiry.reopen_count:  # replied_at is the first reply's: the round's reply counts
+            from .selectors import reply_rounds
+
+            replied = reply_rounds(inquiry)["last_at"] or now
+        if replied + limit > now:  # type: ignore[operator]
             continue
         try:
             check_close(inquiry=inquiry, actor=None, note="")

@@ -140,6 +140,41 @@ def pending_extensions(user: Any) -> QuerySet[ExtensionRequest]:
     return extensions
 
 
+def reply_rounds(inquiry: Inquiry) -> dict[str, Any]:
+    """The replies of a request as its pages show them: the first reply (`replied_at`,
+    `replied_on_time`: what the figures count) and, once reopened, the new round's reply (the
+    last REPLIED event after the reopening) judged against the round's deadline
+    (`reply_due_at`), or None while the department still owes it."""
+    from .models import EventKind
+
+    events = list(
+        inquiry.events.filter(kind__in=(EventKind.REPLIED, EventKind.REOPENED)).order_by(
+            "created_at", "pk"
+        )
+    )
+    replies = [e for e in events if e.kind == EventKind.REPLIED]
+    reopened = [e for e in events if e.kind == EventKind.REOPENED]
+    round_reply = None
+    if reopened:
+        after = reopened[-1].pk
+        later = [e for e in replies if e.pk > after]
+        round_reply = later[-1] if later else None
+    round_at = round_reply.created_at if round_reply else None
+    return {
+        "is_reopened": bool(inquiry.reopen_count),
+        "first_at": inquiry.replied_at,
+        "first_on_time": inquiry.replied_on_time,
+        "round_at": round_at,
+        "round_on_time": (
+            None
+            if round_at is None
+            else inquiry.reply_due_at is None or round_at <= inquiry.reply_due_at
+        ),
+        # When the reply the citizen reads now was sent.
+        "last_at": round_at or inquiry.replied_at,
+    }
+
+
 def is_overdue(inquiry: Inquiry, now: datetime | None = None) -> bool:
     return bool(inquiry.is_open and inquiry.due_at and (now or timezone.now()) > inquiry.due_at)
 

@@ -101,6 +101,7 @@ def _render_detail(
             "steps": steps,
             "is_supervisor": selectors.may_supervise(request.user, inquiry),
             "is_overdue": selectors.is_overdue(inquiry),
+            "rounds": selectors.reply_rounds(inquiry),
             "contact_name": mask_name(inquiry.contact_name) if inquiry.contact_name else "",
             "contact_phone": mask_phone(inquiry.contact_phone) if inquiry.contact_phone else "",
             "media": list(inquiry.media.all()),

@@ -157,6 +157,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             can_reopen=actions.may_reopen(inquiry),
             scores=RatingScore.choices,
             note=selectors.status_note(inquiry),
+            replied_at=selectors.reply_rounds(inquiry)["last_at"] if inquiry.reply else None,
         ),
     )
 

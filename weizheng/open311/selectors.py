@@ -237,7 +237,9 @@ def request_fields(inquiry: Inquiry, client: ApiClient | None = None) -> dict[st
     # The spec: for a closed request, when it was closed — for 问政, when it was answered (a
     # later rating or closing changes nothing an API client follows).
     updated = (
-        inquiry.replied_at if status == "closed" and inquiry.replied_at else inquiry.updated_at
+        inquiry.replied_at
+        if status == "closed" and inquiry.replied_at and not inquiry.reopen_count
+        else inquiry.updated_at
     )
     return {
         "service_request_id": inquiry.public_id,
