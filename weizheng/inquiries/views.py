@@ -64,7 +64,10 @@ def new(request: HttpRequest) -> HttpResponse:
     values: dict[str, Any] = {"category": request.GET.get("category", "")}
     errors: dict[str, str] = {}
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("clear_location"):
+        # 清除位置 without script: the form again, the address kept, the coordinates gone.
+        values = {**_form_values(request), "latitude": "", "longitude": ""}
+    elif request.method == "POST":
         values = _form_values(request)
         try:
             media = [
@@ -89,8 +92,18 @@ def new(request: HttpRequest) -> HttpResponse:
                 media=media,
             )
         except AppError as refused:
-            errors[str(refused.extra.get("field") or "form")] = refused.message
+            field = str(refused.extra.get("field") or "form")
+            errors[field] = refused.message
             status = refused.status
+            if field == "location" and values["latitude"]:
+                # A refused position must not stick to the form: the address can be used then.
+                values["latitude"] = values["longitude"] = ""
+                errors["location"] = " ".join(
+                    (
+                        refused.message,
+                        _("The location was removed from the form; write the address instead."),
+                    )
+                )
         else:
             messages.success(
                 request,

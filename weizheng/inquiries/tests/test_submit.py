@@ -227,3 +227,39 @@ def test_the_form_takes_a_typed_name_and_phone_from_an_unbound_citizen(world, cl
         "赵六",
         "13700137000",
     )
+
+
+def test_a_refused_browser_location_is_dropped_from_the_form_and_the_address_then_works(
+    world, client
+):
+    as_citizen(client, world["gov"], CITIZEN)
+    form = {"category": "city", "description": "路灯不亮", "named": "0", "address": "滨江大道16号"}
+    refused_page = client.post(
+        "/h5/gov/wenzheng/new/", {**form, "latitude": "39.904200", "longitude": "116.407400"}
+    )
+    html = refused_page.content.decode()
+    assert refused_page.status_code == 400
+    assert "不在本级政府的管辖范围内" in html
+    assert "39.904200" not in html and "116.407400" not in html
+    assert 'name="latitude" id="id_latitude" value=""' in html
+    assert 'value="滨江大道16号"' in html
+    # the re-rendered form posts no coordinates: the address is used
+    assert client.post("/h5/gov/wenzheng/new/", form).status_code == 302
+    inquiry = Inquiry.objects.get()
+    assert (inquiry.address, inquiry.latitude, inquiry.longitude) == ("滨江大道16号", None, None)
+
+
+def test_clear_the_location_shows_the_form_again_without_the_coordinates(world, client):
+    as_citizen(client, world["gov"], CITIZEN)
+    located = {"category": "city", "description": "路灯不亮", "named": "0"}
+    page = client.get("/h5/gov/wenzheng/new/").content.decode()
+    assert 'data-test="clear-location" hidden' in page
+    cleared = client.post(
+        "/h5/gov/wenzheng/new/",
+        {**located, "latitude": "30.58", "longitude": "114.3", "clear_location": "1"},
+    )
+    html = cleared.content.decode()
+    assert cleared.status_code == 200
+    assert "30.58" not in html and 'value="路灯不亮"' not in html  # a textarea keeps the text
+    assert "路灯不亮" in html
+    assert not Inquiry.objects.exists()
