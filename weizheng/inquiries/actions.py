@@ -62,6 +62,8 @@ logger = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 4000  # Open311 GeoReport v2's limit on a description
 MAX_ADDRESS = 200
+# A typed place shorter than this, or without a letter or a Chinese character, finds nothing.
+MIN_ADDRESS = 3
 MAX_NOTE = 500
 MAX_REPLY = 4000
 MAX_COMMENT = 300
@@ -134,6 +136,30 @@ def _sentence_part(value: str) -> str:
 
 
 # --- validation ---------------------------------------------------------------------------------
+def clean_typed_address(value: Any) -> str:
+    """A place the citizen typed in the chat: a name a clerk can find (a street with its number,
+    a landmark), not a stray "3" or "好"; at most MAX_ADDRESS characters."""
+    text = " ".join(str(value or "").split())
+    if len(text) > MAX_ADDRESS:
+        raise AppError(
+            "address_too_long",
+            _("The address is limited to %(n)d characters.") % {"n": MAX_ADDRESS},
+            field="address",
+        )
+    if len(text) < MIN_ADDRESS or not any(ch.isalpha() for ch in text):
+        raise AppError(
+            "address_unclear",
+            _(
+                "“%(text)s” is not a place we can find. Type the street with its number or a "
+                "landmark (for example 解放路88号 or 幸福里小区北门), or send your location "
+                "(+ → Location)."
+            )
+            % {"text": text[:20]},
+            field="address",
+        )
+    return text
+
+
 def clean_description(value: Any) -> str:
     """The request's text: not empty, at most 4,000 characters."""
     description = _clean_text(value)

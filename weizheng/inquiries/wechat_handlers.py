@@ -224,11 +224,11 @@ def _location(ctx: HandlerContext, conversation: Conversation, text: str) -> Rep
     if text.lower() in SKIP_WORDS:
         _save(conversation, Step.NAMED)
         return TextReply(content=_named_prompt())
-    if len(text) > actions.MAX_ADDRESS:
-        return TextReply(
-            content=_("The address is limited to %(n)d characters.") % {"n": actions.MAX_ADDRESS}
-        )
-    _save(conversation, Step.NAMED, address=text)
+    try:
+        address = actions.clean_typed_address(text)
+    except AppError as refused:
+        return TextReply(content=refused.message + "\n" + _("Reply 跳过 to give no place."))
+    _save(conversation, Step.NAMED, address=address)
     return TextReply(content=_named_prompt())
 
 

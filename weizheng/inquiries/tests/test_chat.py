@@ -171,3 +171,17 @@ def test_a_reply_after_the_48_hour_window_goes_as_a_template_message(asking):
         check_reply(inquiry=inquiry, actor=clerk, reply="已将行人绿灯延长至35秒。")
     reply = Notification.objects.get(kind="inquiries.reply")
     assert (reply.status, reply.channel) == ("sent", "template")
+
+
+@pytest.mark.parametrize("typed", ["3", "12", "888", "好", "。。。"])
+def test_a_stray_short_or_numeric_address_is_refused_with_what_to_send(asking, typed):
+    for text in ("我要问政", "1", "路口红绿灯太短", "跳过"):
+        say(asking, text)
+    reply = say(asking, typed)
+    # the reason names what was typed and says what to send (new strings: checked by structure
+    # until the catalogue is merged)
+    assert f"“{typed}”" in reply and "解放路88号" in reply and "跳过" in reply
+    conversation = Conversation.objects.get()
+    assert conversation.step == "location" and "address" not in conversation.data
+    assert "回复 1 实名" in say(asking, "解放路88号")
+    assert Conversation.objects.get().data["address"] == "解放路88号"
