@@ -208,3 +208,42 @@ def test_every_path_of_the_swagger_document_is_served_in_both_formats(world, api
                 assert response.status_code == 200, (method, url, response.content)
                 expected = "application/json" if fmt == "json" else "text/xml"
                 assert response["Content-Type"].startswith(expected)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+@pytest.mark.parametrize(
+    "path", ["discovery", "services", "services/city", "requests/{id}", "tokens/{id}"]
+)
+def test_a_write_to_a_read_only_resource_is_the_specs_405_never_the_csrf_page(
+    world, fmt, method, path
+):
+    """A browser-less client without cookies, as real API clients are: CSRF is not checked on
+    a key-authenticated API, the method is."""
+    from django.test import Client
+
+    inquiry = submit(world)
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    url = f"/open311/v2/{path.format(id=inquiry.public_id)}.{fmt}"
+    response = getattr(strict, method)(url, {"api_key": "whatever"})
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert b"CSRF" not in response.content
+    if fmt == "json":
+        assert response.json() == [
+            {"code": 405, "description": "This address does not accept that method."}
+        ]
+    else:
+        [error] = xml(response).findall("error")
+        assert error.findtext("code") == "405"
+        assert error.findtext("description") == "This address does not accept that method."
+
+
+def test_a_put_to_requests_is_405_with_post_allowed(world):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = strict.put("/open311/v2/requests.json")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST, HEAD"
+    assert response.json()[0]["code"] == 405
