@@ -251,11 +251,16 @@ def _named(ctx: HandlerContext, conversation: Conversation, text: str) -> Reply:
     else:
         return TextReply(content=_named_prompt())
     _save(conversation, Step.CONSENT, named=named)
-    return TextReply(
-        content=_(
-            "May the answer be published on the public board, without your name? Reply 1 to "
-            "agree, 2 to keep it private."
-        )
+    return TextReply(content=consent_question())
+
+
+def consent_question() -> str:
+    """What publication means, said where it is asked (docs/open311.md, "What is published")."""
+    return _(
+        "May your request be published? What you wrote and the place (to about 100 m), without "
+        "your name and with phone and ID numbers masked, are open to anyone in the city's open "
+        "data interface (Open311) once the request is received, and on the public board with "
+        "the answer once it is answered. Reply 1 to agree, 2 to keep it private."
     )
 
 

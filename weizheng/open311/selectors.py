@@ -139,8 +139,9 @@ def attributes(category: Category) -> list[Attribute]:
             datatype_description=_("Choose yes or no; no when left out."),
             order=1,
             description=_(
-                "May the request and its reply be published on the public board, with phone and "
-                "ID numbers masked and no name?"
+                "May the request be published: its description and place (rounded to about 100 m "
+                "for others) through this interface from the start, and with its reply on the "
+                "public board, with phone and ID numbers masked and no name?"
             ),
             values=(("yes", _("Yes, it may be published")), ("no", _("No, keep it private"))),
         ),
@@ -221,10 +222,23 @@ def service_notice(inquiry: Inquiry) -> str:
     }
 
 
+# Coordinates shown to anyone but the client that filed the request are rounded to 3 decimals
+# (about 100 m): enough to see where the street lamp is, not which door the citizen lives behind.
+PUBLIC_DECIMALS = 3
+
+
+def _public_point(value: float | None, *, own: bool) -> float | None:
+    if value is None or own:
+        return value
+    return round(value, PUBLIC_DECIMALS)
+
+
 def request_fields(inquiry: Inquiry, client: ApiClient | None = None) -> dict[str, Any]:
     """One request in Open311's fields, in the spec's order. Never a name, phone, e-mail or
-    openid; withheld parts are null."""
+    openid; withheld parts are null. Others than the filing client get the address with phone
+    and ID numbers masked and the coordinates rounded (PUBLIC_DECIMALS)."""
     shown = is_shown(inquiry, client)
+    own = client is not None and inquiry.api_client == client.label
     if shown:
         description: str | None = inquiries.mask_text(inquiry.description)
         note = inquiries.mask_text(inquiries.status_note(inquiry))
@@ -253,10 +267,14 @@ def request_fields(inquiry: Inquiry, client: ApiClient | None = None) -> dict[st
         "requested_datetime": _when(inquiry.submitted_at),
         "updated_datetime": _when(updated),
         "expected_datetime": _when(inquiry.reply_due_at),
-        "address": (inquiry.address or None) if shown else None,
+        "address": (
+            (inquiry.address if own else inquiries.mask_text(inquiry.address)) or None
+            if shown
+            else None
+        ),
         "address_id": None,
         "zipcode": None,
-        "lat": inquiry.latitude if shown else None,
-        "long": inquiry.longitude if shown else None,
+        "lat": _public_point(inquiry.latitude, own=own) if shown else None,
+        "long": _public_point(inquiry.longitude, own=own) if shown else None,
         "media_url": (links[0] if links else None) if shown else None,
     }

@@ -70,7 +70,9 @@ def test_the_whole_conversation_submits_a_request_with_the_photo_and_the_place(a
         app, asking["openid"], latitude=30.58, longitude=114.30, label="解放路口"
     )
     assert "回复 1 实名" in where.reply["Content"]
-    assert "公开在问政公开栏" in say(asking, "2")
+    # consent says what is published where: the open data interface (Open311) and the board
+    consent = say(asking, "2")
+    assert "Open311" in consent and "100" in consent
     receipt = say(asking, "1")
     inquiry = Inquiry.objects.get()
     assert inquiry.public_id in receipt and "平安市公安局交警支队" in receipt

@@ -263,3 +263,17 @@ def test_clear_the_location_shows_the_form_again_without_the_coordinates(world, 
     assert "30.58" not in html and 'value="路灯不亮"' not in html  # a textarea keeps the text
     assert "路灯不亮" in html
     assert not Inquiry.objects.exists()
+
+
+def test_the_consent_says_what_is_published_and_where(world, client):
+    """Consent publishes the description and the place through Open311 from the start, not
+    only the answer on the board: the sentence says so (the catalogue's Chinese comes with the
+    merge; the names Open311 and 100 m are in both languages)."""
+    from weizheng.inquiries.wechat_handlers import consent_question
+
+    as_citizen(client, world["gov"], CITIZEN)
+    html = client.get("/h5/gov/wenzheng/new/").content.decode()
+    label = html.split('data-test="consent"', 1)[1].split("</label>", 1)[0]
+    assert "Open311" in label and "100" in label
+    assert "同意将答复匿名公开在问政公开栏（不显示姓名）" not in html
+    assert "Open311" in consent_question() and "100" in consent_question()

@@ -367,3 +367,35 @@ def test_a_closed_request_is_dated_by_its_reply_not_by_the_rating(world, api, pu
     [item] = api.get(f"/open311/v2/requests/{published.public_id}.json").json()
     assert item["status"] == "closed"
     assert item["updated_datetime"] == "2026-11-24T10:00:00+08:00"
+
+
+def test_others_see_the_place_rounded_to_about_100_m_and_numbers_in_the_address_masked(
+    world, api
+):
+    """A citizen's consented request: the exact point and an address with a phone number go to
+    nobody; the hotline's own request comes back to the hotline as it sent it."""
+    from weizheng.open311.selectors import request_fields
+
+    citizens = submit(
+        world,
+        location=(30.583217, 114.296145),
+        address="幸福里3栋 13912345678",
+        consent_publish=True,
+    )
+    item = api.get(f"/open311/v2/requests/{citizens.public_id}.json").json()[0]
+    assert (item["lat"], item["long"]) == (30.583, 114.296)
+    assert item["address"] == "幸福里3栋 139****5678"
+    body = api.get(f"/open311/v2/requests/{citizens.public_id}.xml").content.decode()
+    assert "<lat>30.583</lat>" in body and "30.583217" not in body and "13912345678" not in body
+    # the same rounding for any other client; the filer's own request is as it was sent
+    assert request_fields(citizens, world["hotline"])["lat"] == 30.583
+    filed = submit(
+        world,
+        location=(30.583217, 114.296145),
+        channel="open311",
+        openid="",
+        api_client=world["hotline"].label,
+    )
+    mine = request_fields(filed, world["hotline"])
+    assert (mine["lat"], mine["long"]) == (30.583217, 114.296145)
+    assert request_fields(filed, world["county_app"])["lat"] is None  # no consent: withheld
