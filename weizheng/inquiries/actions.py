@@ -21,6 +21,8 @@ For the Open311 adapter (weizheng/open311), the stable entry points are:
 
 from __future__ import annotations
 
+import re
+
 import logging
 import secrets
 from collections.abc import Sequence
@@ -136,6 +138,34 @@ def _sentence_part(value: str) -> str:
 
 
 # --- validation ---------------------------------------------------------------------------------
+MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+# A landline with its area code: 0 + 2–3 digits, then 7–8 digits (010-12345678, 0571 8765 4321).
+LANDLINE_RE = re.compile(r"0\d{2,3}\d{7,8}")
+
+
+def clean_contact_phone(value: Any) -> str:
+    """A number a clerk can call back: a mainland mobile (1[3-9] and 9 digits) or a landline
+    with its area code; spaces, hyphens, brackets and +86 are dropped (a landline keeps one
+    hyphen after the area code)."""
+    number = re.sub(r"[\s\-()（）]", "", str(value or ""))
+    for prefix in ("+86", "0086"):
+        if number.startswith(prefix):
+            number = number[len(prefix) :]
+    if MOBILE_RE.fullmatch(number):
+        return number
+    if LANDLINE_RE.fullmatch(number):
+        area = 3 if number[1] in "12" else 4  # 010, 02x; others 0xxx
+        return f"{number[:area]}-{number[area:]}"
+    raise AppError(
+        "bad_phone",
+        _(
+            "Enter a phone number we can call back: a mobile number of 11 digits starting with "
+            "1 (e.g. 13800138000) or a landline with its area code (e.g. 0571-87654321)."
+        ),
+        field="contact",
+    )
+
+
 def clean_typed_address(value: Any) -> str:
     """A place the citizen typed in the chat: a name a clerk can find (a street with its number,
     a landmark), not a stray "3" or "好"; at most MAX_ADDRESS characters."""
@@ -417,6 +447,8 @@ def check_submit_inquiry(
             )
         if len(name) > 50 or len(phone) > 30 or len(email) > 100:
             raise AppError("contact_too_long", _("A contact detail is too long."), field="contact")
+        if phone:
+            phone = clean_contact_phone(phone)
     suggested, confidence = (None, None)
     if category.is_other:
         suggested, confidence = suggest_department(account=account, description=description)
@@ -1140,6 +1172,37 @@ def do_audit_inquiry_read(
         detail={"public_id": inquiry.public_id},
         ip_address=ip_address,
     )
+
+
+def check_reveal_contact(
+    *, inquiry: Inquiry, actor: Any, ip_address: str | None = None
+) -> dict[str, str]:
+    """The full name and phone of a named request, for a clerk who may handle it (a handler of
+    the assigned department or a supervisor) to call the citizen back: audited, returned for one
+    page view, never kept on screen otherwise. An anonymous request has nothing to reveal."""
+    from .selectors import may_handle
+
+    if not may_handle(actor, inquiry):
+        raise AppError(
+            "not_handler", _("Only a clerk who handles this request may see the contact."), status=403
+        )
+    if inquiry.is_anonymous or not (inquiry.contact_name or inquiry.contact_phone):
+        raise AppError(
+            "no_contact", _("This request was sent anonymously: there is no contact."), status=409
+        )
+    revealed = {"name": inquiry.contact_name, "phone": inquiry.contact_phone}
+    do_audit(
+        action="inquiries.inquiry.contact_revealed",
+        actor=actor,
+        account=inquiry.account,
+        target=inquiry,
+        detail={
+            "public_id": inquiry.public_id,
+            "fields": [key for key, value in revealed.items() if value],
+        },
+        ip_address=ip_address,
+    )
+    return revealed
 
 
 # --- the classifier -----------------------------------------------------------------------------

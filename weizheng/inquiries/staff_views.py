@@ -78,7 +78,11 @@ def index(request: HttpRequest, account: OfficialAccount) -> HttpResponse:
 
 
 def _render_detail(
-    request: HttpRequest, account: OfficialAccount, inquiry: Any, status: int = 200
+    request: HttpRequest,
+    account: OfficialAccount,
+    inquiry: Any,
+    status: int = 200,
+    revealed: dict[str, str] | None = None,
 ) -> HttpResponse:
     from weizheng.core.masking import mask_name, mask_phone
 
@@ -92,7 +96,7 @@ def _render_detail(
         for (frm, to), kind in actions.TRANSITIONS.items()
         if frm == inquiry.status and kind in ("signed", "started", "replied")
     ]
-    return render(
+    response = render(
         request,
         "inquiries/office/detail.html",
         {
@@ -102,8 +106,13 @@ def _render_detail(
             "is_supervisor": selectors.may_supervise(request.user, inquiry),
             "is_overdue": selectors.is_overdue(inquiry),
             "rounds": selectors.reply_rounds(inquiry),
-            "contact_name": mask_name(inquiry.contact_name) if inquiry.contact_name else "",
-            "contact_phone": mask_phone(inquiry.contact_phone) if inquiry.contact_phone else "",
+            "contact_name": (
+                revealed["name"] if revealed else mask_name(inquiry.contact_name)
+            ),
+            "contact_phone": (
+                revealed["phone"] if revealed else mask_phone(inquiry.contact_phone)
+            ),
+            "revealed": bool(revealed),
             "media": list(inquiry.media.all()),
             "events": _events_with_ratings(inquiry, ratings),
             "ratings": ratings,
@@ -116,6 +125,9 @@ def _render_detail(
         },
         status=status,
     )
+    if revealed:
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 def _events_with_ratings(inquiry: Any, ratings: list[Any]) -> list[Any]:
@@ -138,6 +150,22 @@ def detail(request: HttpRequest, account: OfficialAccount, inquiry_id: int) -> H
     similar requests, contact details (masked, the look audited), attachments, history."""
     inquiry = selectors.access_inquiry(request.user, inquiry_id)
     return _render_detail(request, account, inquiry)
+
+
+@account_page("account.view")
+@require_POST
+def reveal_contact(request: HttpRequest, account: OfficialAccount, inquiry_id: int) -> HttpResponse:
+    """显示联系方式: the request's page with the full name and phone, this once (audited); a GET
+    never shows them."""
+    inquiry = selectors.access_inquiry(request.user, inquiry_id)
+    try:
+        revealed = actions.check_reveal_contact(
+            inquiry=inquiry, actor=request.user, ip_address=client_ip(request)
+        )
+    except AppError as refused:
+        messages.error(request, refused.message)
+        return _render_detail(request, account, inquiry, status=refused.status)
+    return _render_detail(request, account, inquiry, revealed=revealed)
 
 
 @account_page("account.view")
