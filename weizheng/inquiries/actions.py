@@ -21,9 +21,8 @@ For the Open311 adapter (weizheng/open311), the stable entry points are:
 
 from __future__ import annotations
 
-import re
-
 import logging
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -1184,7 +1183,9 @@ def check_reveal_contact(
 
     if not may_handle(actor, inquiry):
         raise AppError(
-            "not_handler", _("Only a clerk who handles this request may see the contact."), status=403
+            "not_handler",
+            _("Only a clerk who handles this request may see the contact."),
+            status=403,
         )
     if inquiry.is_anonymous or not (inquiry.contact_name or inquiry.contact_phone):
         raise AppError(

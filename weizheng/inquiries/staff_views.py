@@ -106,12 +106,8 @@ def _render_detail(
             "is_supervisor": selectors.may_supervise(request.user, inquiry),
             "is_overdue": selectors.is_overdue(inquiry),
             "rounds": selectors.reply_rounds(inquiry),
-            "contact_name": (
-                revealed["name"] if revealed else mask_name(inquiry.contact_name)
-            ),
-            "contact_phone": (
-                revealed["phone"] if revealed else mask_phone(inquiry.contact_phone)
-            ),
+            "contact_name": (revealed["name"] if revealed else mask_name(inquiry.contact_name)),
+            "contact_phone": (revealed["phone"] if revealed else mask_phone(inquiry.contact_phone)),
             "revealed": bool(revealed),
             "media": list(inquiry.media.all()),
             "events": _events_with_ratings(inquiry, ratings),

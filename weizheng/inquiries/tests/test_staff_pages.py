@@ -164,7 +164,9 @@ def _history(html: str) -> str:
     return html.split('data-testid="history"', 1)[1].split("</ul>", 1)[0]
 
 
-@pytest.mark.parametrize(("resolved", "words"), [(False, "不满意 · 未解决"), (True, "不满意 · 已解决")])
+@pytest.mark.parametrize(
+    ("resolved", "words"), [(False, "不满意 · 未解决"), (True, "不满意 · 已解决")]
+)
 def test_the_history_reads_in_chinese_with_the_rating_as_the_citizen_sees_it(
     world, traffic_request, resolved, words
 ):

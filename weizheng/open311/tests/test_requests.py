@@ -369,9 +369,7 @@ def test_a_closed_request_is_dated_by_its_reply_not_by_the_rating(world, api, pu
     assert item["updated_datetime"] == "2026-11-24T10:00:00+08:00"
 
 
-def test_others_see_the_place_rounded_to_about_100_m_and_numbers_in_the_address_masked(
-    world, api
-):
+def test_others_see_the_place_rounded_to_about_100_m_and_numbers_in_the_address_masked(world, api):
     """A citizen's consented request: the exact point and an address with a phone number go to
     nobody; the hotline's own request comes back to the hotline as it sent it."""
     from weizheng.open311.selectors import request_fields
