@@ -522,7 +522,8 @@ def check_submit_inquiry(
                     "anonymous": is_anonymous,
                 },
             )
-            if openid:
+            # In the chat the receipt is the passive reply to the last answer: not sent twice.
+            if openid and channel != Channel.WECHAT:
                 from weizheng.notifications.actions import notify
 
                 notify(
@@ -532,7 +533,7 @@ def check_submit_inquiry(
                     variables={
                         "public_id": inquiry.public_id,
                         "category": category.name,
-                        "due": f"{timezone.localtime(reply_due):%Y-%m-%d}",
+                        "due": f"{timezone.localtime(reply_due):%Y-%m-%d %H:%M}",
                         "link": inquiry_link(inquiry),
                     },
                     dedupe_key=f"inquiries.inquiry:{inquiry.pk}:received",
@@ -848,13 +849,28 @@ def check_decide_extension(
                 changes["due_at"] = new_due
             Inquiry.objects.filter(pk=inquiry.pk).update(**changes)
             inquiry.refresh_from_db()
-        InquiryEvent.objects.create(
+        event = InquiryEvent.objects.create(
             inquiry=inquiry,
             kind=EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REFUSED,
             actor=_actor_or_none(actor),
             note=note or f"+{extension.workdays}",
             due_at=inquiry.reply_due_at,
         )
+        if approve and inquiry.openid and inquiry.reply_due_at is not None:
+            from weizheng.notifications.actions import notify
+
+            notify(
+                account=inquiry.account,
+                openid=inquiry.openid,
+                kind="inquiries.extended",
+                variables={
+                    "public_id": inquiry.public_id,
+                    "department": inquiry.department.name,
+                    "due": f"{timezone.localtime(inquiry.reply_due_at):%Y-%m-%d %H:%M}",
+                    "link": inquiry_link(inquiry),
+                },
+                dedupe_key=f"inquiries.inquiry:{inquiry.pk}:event:{event.pk}",
+            )
         do_audit(
             action="inquiries.extension." + ("approved" if approve else "refused"),
             actor=actor,

@@ -96,6 +96,10 @@ def _render_detail(
         for (frm, to), kind in actions.TRANSITIONS.items()
         if frm == inquiry.status and kind in ("signed", "started", "replied")
     ]
+    is_supervisor = selectors.may_supervise(request.user, inquiry)
+    can_extend = inquiry.status in (InquiryStatus.SIGNED, InquiryStatus.IN_PROGRESS)
+    can_close = inquiry.status in (InquiryStatus.REPLIED, InquiryStatus.RATED)
+    has_steps = bool(steps or can_extend or (is_supervisor and (inquiry.is_open or can_close)))
     response = render(
         request,
         "inquiries/office/detail.html",
@@ -103,7 +107,8 @@ def _render_detail(
             "account": account,
             "inquiry": inquiry,
             "steps": steps,
-            "is_supervisor": selectors.may_supervise(request.user, inquiry),
+            "is_supervisor": is_supervisor,
+            "has_steps": has_steps,
             "is_overdue": selectors.is_overdue(inquiry),
             "rounds": selectors.reply_rounds(inquiry),
             "contact_name": (revealed["name"] if revealed else mask_name(inquiry.contact_name)),
@@ -115,8 +120,8 @@ def _render_detail(
             "extensions": list(inquiry.extensions.select_related("requested_by")),
             "departments": Department.objects.exclude(pk=inquiry.department_id),
             "similar": list(inquiry.similar.all()[:10]),
-            "can_extend": inquiry.status in (InquiryStatus.SIGNED, InquiryStatus.IN_PROGRESS),
-            "can_close": inquiry.status in (InquiryStatus.REPLIED, InquiryStatus.RATED),
+            "can_extend": can_extend,
+            "can_close": can_close,
             "can_transfer": inquiry.is_open,
         },
         status=status,

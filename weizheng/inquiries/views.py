@@ -158,6 +158,9 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         public_id=public_id,
     )
     rating = inquiry.ratings.filter(round=inquiry.reopen_count).first()
+    note = selectors.status_note(inquiry)
+    if inquiry.reply and inquiry.reply.startswith(note):
+        note = ""  # the reply itself is shown below: not twice
     return render(
         request,
         "inquiries/h5/detail.html",
@@ -169,7 +172,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             can_rate=inquiry.status == InquiryStatus.REPLIED and rating is None,
             can_reopen=actions.may_reopen(inquiry),
             scores=RatingScore.choices,
-            note=selectors.status_note(inquiry),
+            note=note,
             replied_at=selectors.reply_rounds(inquiry)["last_at"] if inquiry.reply else None,
         ),
     )

@@ -328,7 +328,7 @@ def _receipt(ctx: HandlerContext, inquiry: Inquiry, lost: int) -> str:
         % {
             "number": inquiry.public_id,
             "department": inquiry.department.name,
-            "due": f"{timezone.localtime(inquiry.reply_due_at):%Y-%m-%d}",
+            "due": f"{timezone.localtime(inquiry.reply_due_at):%Y-%m-%d %H:%M}",
         }
     ]
     if lost:

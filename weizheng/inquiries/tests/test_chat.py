@@ -4,6 +4,8 @@ state in the database, 取消, refusals with the reason and the step kept, 问�
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from weizheng.inquiries.models import Conversation, Inquiry, InquirySettings
@@ -84,6 +86,11 @@ def test_the_whole_conversation_submits_a_request_with_the_photo_and_the_place(a
     media = inquiry.media.get()
     assert (media.kind, media.content_type, media.size) == ("image", "image/png", len(PNG))
     assert not Conversation.objects.exists()
+    # the receipt is the reply, once: no second customer-service message with the same words
+    from weizheng.notifications.models import Notification
+
+    assert not Notification.objects.filter(kind="inquiries.received").exists()
+    assert re.search(r"将于 \d{4}-\d{2}-\d{2} 23:59 前答复", receipt)
 
 
 def test_cancel_ends_the_conversation_and_sends_nothing(asking):

@@ -44,7 +44,7 @@ def test_a_request_is_routed_by_its_category_and_clocked(world):
     ).exists()
     note = Notification.objects.get(openid=CITIZEN, kind="inquiries.received")
     assert note.variables["public_id"] == inquiry.public_id
-    assert note.variables["due"] == "2026-12-02"
+    assert note.variables["due"] == "2026-12-02 23:59"
 
 
 def test_an_urgent_category_is_due_the_same_day(world):

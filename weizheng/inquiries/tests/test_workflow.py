@@ -171,11 +171,16 @@ def test_an_approved_extension_moves_the_reply_deadline_by_working_days(world, t
     # Wednesday 2 December + 3 working days = Monday 7 December.
     assert traffic_request.reply_due_at == datetime(2026, 12, 7, 23, 59, 59, 999999, tzinfo=SH)
     assert traffic_request.due_at == traffic_request.reply_due_at
+    # the citizen is told the new deadline, once
+    told = Notification.objects.get(openid=CITIZEN, kind="inquiries.extended")
+    assert told.variables["due"] == "2026-12-07 23:59"
+    assert told.variables["public_id"] == traffic_request.public_id
     with pytest.raises(AppError) as decided:
         actions.check_decide_extension(
             extension=extension, actor=world["gina"], approve=False, note="x"
         )
     assert decided.value.code == "extension_decided"
+    assert Notification.objects.filter(kind="inquiries.extended").count() == 1
 
 
 def test_a_refused_extension_needs_a_reason_and_changes_no_deadline(world, traffic_request):
@@ -192,6 +197,7 @@ def test_a_refused_extension_needs_a_reason_and_changes_no_deadline(world, traff
     traffic_request.refresh_from_db()
     assert traffic_request.reply_due_at == due
     assert ExtensionRequest.objects.get().status == "refused"
+    assert not Notification.objects.filter(kind="inquiries.extended").exists()
 
 
 def test_an_extension_before_signing_is_refused(world, traffic_request):

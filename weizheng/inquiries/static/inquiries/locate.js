@@ -27,3 +27,16 @@
     });
   });
 })();
+
+// The name and phone fields only for a named request (匿名反映 hides them).
+(function () {
+  var contact = document.getElementById("wz-contact");
+  if (!contact) { return; }
+  var radios = document.querySelectorAll('input[name="named"]');
+  function update() {
+    var named = document.querySelector('input[name="named"]:checked');
+    contact.hidden = !(named && named.value === "1");
+  }
+  for (var i = 0; i < radios.length; i++) { radios[i].addEventListener("change", update); }
+  update();
+})();
