@@ -37,6 +37,8 @@ SKIP_WORDS = frozenset({"跳过", "不提供", "无", "没有", "skip"})
 YES = frozenset({"1", "是", "同意", "实名", "yes"})
 NO = frozenset({"2", "否", "不同意", "匿名", "no"})
 CONVERSATION_MINUTES = 30
+# Set when 我要问政 came in the middle of a conversation: the next one starts over.
+RESTART_ASKED = "restart_asked"
 MENU_KEY = "WENZHENG"
 PRIORITY = 10
 
@@ -84,10 +86,22 @@ def _category_prompt(account: Any) -> str:
 
 
 def start(ctx: HandlerContext) -> Reply:
-    """Begin (or begin again) the guided conversation."""
+    """Begin the guided conversation. In the middle of one, the first 我要问政 asks whether to
+    start over (the answers so far would be lost); a second one starts over."""
     account = ctx.account
     if not selectors.active_categories(account=account).exists():
         return TextReply(content=_("This account does not take questions and complaints."))
+    current = _open(account, ctx.openid)
+    if current is not None and current.step != Step.CATEGORY:
+        if not current.data.get(RESTART_ASKED):
+            _save(current, current.step, **{RESTART_ASKED: True})
+            return TextReply(
+                content=_(
+                    "You are in the middle of a request that is not sent yet. Send 我要问政 "
+                    "again to start over (your answers so far are dropped), answer the last "
+                    "question to go on, or reply 取消 to stop."
+                )
+            )
     Conversation.objects.update_or_create(
         account=account, openid=ctx.openid, defaults={"step": Step.CATEGORY, "data": {}}
     )
@@ -116,6 +130,8 @@ def converse(ctx: HandlerContext) -> Reply | None:
     if message.kind == "text" and text.lower() in CANCEL_WORDS:
         conversation.delete()
         return TextReply(content=_("You left 我要问政. Nothing was sent."))
+    if conversation.data.pop(RESTART_ASKED, None):
+        conversation.save(update_fields=["data", "updated_at"])  # went on: ask again next time
     handler = STEPS[conversation.step]
     return handler(ctx, conversation, text)
 

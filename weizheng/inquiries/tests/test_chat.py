@@ -194,3 +194,27 @@ def test_a_stray_short_or_numeric_address_is_refused_with_what_to_send(asking, t
     assert conversation.step == "location" and "address" not in conversation.data
     assert "回复 1 实名" in say(asking, "解放路88号")
     assert Conversation.objects.get().data["address"] == "解放路88号"
+
+
+def test_wozaiwenzheng_mid_conversation_asks_before_starting_over(asking):
+    for text in ("我要问政", "1", "路口红绿灯太短"):
+        say(asking, text)
+    ask = say(asking, "我要问政")
+    assert "我要问政" in ask and "取消" in ask and "1. 交通出行" not in ask
+    kept = Conversation.objects.get()
+    assert kept.step == "media" and kept.data["description"] == "路口红绿灯太短"
+    # a second 我要问政 starts over
+    assert "1. 交通出行" in say(asking, "我要问政")
+    fresh = Conversation.objects.get()
+    assert (fresh.step, fresh.data) == ("category", {})
+
+
+def test_going_on_after_the_question_keeps_the_answers_and_asks_again_next_time(asking):
+    for text in ("我要问政", "1", "路口红绿灯太短"):
+        say(asking, text)
+    say(asking, "我要问政")
+    assert "请发送位置" in say(asking, "好了")
+    conversation = Conversation.objects.get()
+    assert conversation.step == "location" and "restart_asked" not in conversation.data
+    assert "1. 交通出行" not in say(asking, "我要问政")
+    assert Conversation.objects.get().step == "location"
