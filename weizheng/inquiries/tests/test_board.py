@@ -83,3 +83,19 @@ def test_the_board_is_not_searched_by_the_numbers_it_masks(world, published, cli
         html = client.get("/h5/gov/wenzheng/board/", {"q": shown}).content.decode()
         assert lamp.public_id in html, shown
         assert "138****8000" in html and "13800138000" not in html
+
+
+def test_the_rating_on_the_board_has_no_space_after_the_chinese_colon(world, published, client):
+    from django.test import Client
+
+    from weizheng.inquiries.tests.conftest import CITIZEN
+
+    rubbish = published["rubbish"]
+    actions.check_rate(inquiry=rubbish, openid=CITIZEN, score=3, is_resolved=True)
+    html = (
+        Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        .get(f"/h5/gov/wenzheng/board/{rubbish.public_id}/")
+        .content.decode()
+    )
+    rating = html.split('data-test="board-rating">', 1)[1].split("</p>", 1)[0]
+    assert rating.endswith("满意") and "： " not in rating

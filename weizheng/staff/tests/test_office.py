@@ -339,3 +339,20 @@ def test_one_entry_is_highlighted_even_in_another_section(world, client):
     )
     active = [i["key"] for s in sections for i in s["items"] if i["active"]]
     assert active == ["notifications"]
+
+
+def test_the_dashboards_warning_joins_the_account_and_the_sentence_with_the_languages_colon(
+    world,
+):
+    from django.test import Client
+    from django.utils import translation
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    login_staff(client, world["alice"])
+    page = client.get("/office/").content.decode()
+    with translation.override("zh-hans"):
+        separator = translation.pgettext("between a label and its text", ": ")
+    card = page.split('data-testid="stale-police"', 1)[1].split("</div>", 1)[0]
+    # no hard-coded half-width colon and space before the Chinese sentence (：once merged)
+    assert f"</strong>{separator}尚未发布任何内容" in card
+    assert "</strong>:" not in card or separator == ": "
