@@ -273,10 +273,11 @@ def _named(ctx: HandlerContext, conversation: Conversation, text: str) -> Reply:
 def consent_question() -> str:
     """What publication means, said where it is asked (docs/open311.md, "What is published")."""
     return _(
-        "May your request be published? What you wrote and the place (to about 100 m), without "
-        "your name and with phone and ID numbers masked, are open to anyone in the city's open "
-        "data interface (Open311) once the request is received, and on the public board with "
-        "the answer once it is answered. Reply 1 to agree, 2 to keep it private."
+        "May your request be published? What you wrote, the address you gave and the location "
+        "(to about 100 m), without your name and with phone and ID numbers masked, are open to "
+        "anyone in the city's open data interface (Open311) once the request is received, and "
+        "on the public board with the answer once it is answered. Reply 1 to agree, 2 to keep "
+        "it private."
     )
 
 
