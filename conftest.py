@@ -98,14 +98,17 @@ def _fresh_workday_calendar():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_synonyms():
-    """Synonym pairs are cached in-process for a few seconds; the next test's database is not
-    the one they were read from."""
+def _fresh_per_account_caches():
+    """Synonym pairs and whether an account runs 问政 are cached in-process for a few seconds;
+    the next test's database is not the one they were read from."""
+    from weizheng.inquiries.selectors import forget_runs_inquiries
     from weizheng.search.query import forget_synonyms
 
     forget_synonyms()
+    forget_runs_inquiries()
     yield
     forget_synonyms()
+    forget_runs_inquiries()
 
 
 @pytest.fixture

@@ -6,3 +6,6 @@ class InquiriesConfig(AppConfig):
     name = "weizheng.inquiries"
     label = "inquiries"
     verbose_name = _("Questions and complaints")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

@@ -28,6 +28,7 @@ For the Open311 adapter (weizheng/open311), the stable reads are:
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 from typing import Any
 
@@ -180,6 +181,29 @@ def is_overdue(inquiry: Inquiry, now: datetime | None = None) -> bool:
 
 
 # --- the citizen --------------------------------------------------------------------------------
+# Whether an account runs 问政 (has an active category) is read for every text, image, voice and
+# location message any account receives (the chat conversation listens to them all), so it is
+# cached in-process for a few seconds: a change applies at once in the process that made it
+# (a signal on Category forgets it), within the TTL elsewhere. A conversation can only start on
+# an account that runs 问政, so an account that does not needs no conversation lookup.
+_RUNS_TTL_SECONDS = 10.0
+_runs_cache: dict[int, tuple[float, bool]] = {}
+
+
+def runs_inquiries(account_id: int) -> bool:
+    now = time.monotonic()
+    hit = _runs_cache.get(account_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    runs = Category.objects.filter(account_id=account_id, is_active=True).exists()
+    _runs_cache[account_id] = (now + _RUNS_TTL_SECONDS, runs)
+    return runs
+
+
+def forget_runs_inquiries() -> None:
+    _runs_cache.clear()
+
+
 def active_categories(*, account: OfficialAccount) -> QuerySet[Category]:
     return Category.objects.filter(account=account, is_active=True).select_related("department")
 

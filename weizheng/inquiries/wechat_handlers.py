@@ -122,6 +122,8 @@ def start_by_menu(ctx: HandlerContext) -> Reply:
 def converse(ctx: HandlerContext) -> Reply | None:
     """The next answer of an open conversation; None (the message goes on to other handlers)
     when the citizen has none."""
+    if not selectors.runs_inquiries(ctx.account.pk):
+        return None
     conversation = _open(ctx.account, ctx.openid)
     if conversation is None:
         return None
