@@ -248,11 +248,13 @@ class PostgresBackend(Backend):
     def _execute(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         # A query matching much of a large index is estimated expensive enough for PostgreSQL to
         # JIT-compile it, which costs more (100 ms and up) than running it; never worth it here.
+        # The matches come through the GIN indexes: a sequential scan would read (and
+        # decompress) the tsvector of every row until LIMIT is met. Both settings are local to
+        # the transaction and set in one round trip (set_config(..., true) = SET LOCAL).
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-            # The matches come through the GIN indexes: a sequential scan would read (and
-            # decompress) the tsvector of every row until LIMIT is met.
-            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true)"
+            )
             cursor.execute(sql, params)
             return cursor.fetchall()
 
