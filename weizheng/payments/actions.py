@@ -109,10 +109,33 @@ def _post(order: Order, movement: str, legs: Mapping[str, int]) -> bool:
 
 
 # --- looking a bill up and ordering ---------------------------------------------------------------
+def check_reference(*, biller: Biller, reference: str) -> str:
+    """The reference normalised (full-width digits, spaces, hyphens) and checked against the
+    biller's format: nothing else is ever sent to a biller, ordered or written off."""
+    try:
+        return connectors.check_reference(biller, reference)
+    except connectors.InvalidReference as exc:
+        if biller.kind == BillerKind.FINE:
+            message = _(
+                "A decision number is 15 or 16 digits. Please check the number on your "
+                "notice of penalty."
+            )
+        elif biller.reference_pattern:
+            message = _(
+                "This is not an account number of this biller. Please check the number on "
+                "your bill."
+            )
+        else:
+            message = _(
+                "An account number is 6 to 20 digits. Please check the number on your bill."
+            )
+        raise AppError("invalid_reference", message, status=400) from exc
+
+
 def check_lookup(*, biller: Biller, reference: str, subject: Subject | None) -> connectors.Bill:
     """The bill or fine as the biller has it; AppError when there is none or it cannot be paid
     here (already paid, nothing due)."""
-    reference = reference.strip().replace(" ", "")
+    reference = check_reference(biller=biller, reference=reference)
     try:
         bill = connectors.connector_for(biller).lookup(reference, subject=subject)
     except connectors.NotFound as exc:
@@ -1081,9 +1104,21 @@ def check_save_biller(
         urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc
     ):
         errors["base_url"] = _("The HTTP connector needs the address of the biller's system.")
+    pattern = str(data.get("reference_pattern") or "").strip()
+    if pattern:
+        try:
+            compiled = re.compile(pattern)
+        except re.error:
+            compiled = None
+        # The pattern must not let through what a URL path segment would carry elsewhere.
+        if compiled is None or any(compiled.fullmatch(p) for p in ("..", "a/b", "a?b", "a#b")):
+            errors["reference_pattern"] = _(
+                "The format is a regular expression of the allowed characters, such as [0-9]{8,12}."
+            )
     if errors:
         raise AppError("invalid_biller", _("Please correct the marked fields."), errors=errors)
     target = biller or Biller(account=account, code=code)
+    target.reference_pattern = pattern
     target.name = name[:100]
     target.kind = kind
     target.connector = connector

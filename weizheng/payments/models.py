@@ -53,6 +53,9 @@ class Biller(models.Model):
     connector = models.CharField(_("connector"), max_length=8, default="demo")
     base_url = models.CharField(_("backend address"), max_length=300, blank=True)
     secret = EncryptedTextField(_("HMAC key"), blank=True)
+    # A regular expression the whole (normalised) reference must match before it is sent to the
+    # biller; empty = the default of the kind (connectors.DEFAULT_REFERENCE_PATTERNS).
+    reference_pattern = models.CharField(_("reference format"), max_length=100, blank=True)
     # Demo backends only: answer as if the biller's system were down (to show retries).
     demo_unavailable = models.BooleanField(_("simulate an outage"), default=False)
     is_enabled = models.BooleanField(_("enabled"), default=True)

@@ -358,6 +358,16 @@ class BillerForm(forms.Form):
     base_url = forms.CharField(
         label=gettext_lazy("Backend address"), required=False, max_length=300
     )
+    reference_pattern = forms.CharField(
+        label=gettext_lazy("Reference format"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy(
+            "A regular expression the whole account or decision number must match, for example "
+            "[0-9]{8,12}. Leave empty for the default: 6 to 20 digits, or 15 or 16 digits for "
+            "traffic fines."
+        ),
+    )
     secret = forms.CharField(
         label=gettext_lazy("HMAC key"),
         required=False,
@@ -396,6 +406,7 @@ def biller_edit(request: HttpRequest, account: Any, pk: int | None = None) -> Ht
                 "kind": biller.kind,
                 "connector": biller.connector,
                 "base_url": biller.base_url,
+                "reference_pattern": biller.reference_pattern,
             }
             if biller
             else {"connector": "demo"}

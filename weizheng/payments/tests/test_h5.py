@@ -63,11 +63,21 @@ def test_looking_a_bill_up_shows_its_amount_in_yuan_and_details(pay_world):
 
 def test_an_unknown_account_number_gets_a_clear_message_and_no_pay_button(pay_world):
     page = (
-        _client(pay_world).post(f"{_h5(pay_world)}/water/", {"reference": "123"}).content.decode()
+        _client(pay_world)
+        .post(f"{_h5(pay_world)}/water/", {"reference": "1234567"})
+        .content.decode()
     )
     # the water account's page is served in Chinese
     assert "收费单位没有该户号的账单。" in page
     assert 'data-testid="order-form"' not in page
+
+
+def test_a_reference_not_in_the_billers_format_is_a_form_error(pay_world):
+    page = _client(pay_world).post(f"{_h5(pay_world)}/water/", {"reference": "../../admin"})
+
+    assert page.status_code == 400
+    assert 'data-testid="error"' in page.content.decode()
+    assert 'data-testid="order-form"' not in page.content.decode()
 
 
 def test_the_pay_page_hands_signed_parameters_to_the_payment_sheet(pay_world):
