@@ -13,7 +13,15 @@ from weizheng.records.connectors.base import Subject
 from weizheng.wechat.models import OfficialAccount
 
 from . import connectors
-from .models import Biller, BillerKind, LedgerEntry, Order, ReconciliationRun
+from .models import (
+    HOLDING_STATES,
+    Biller,
+    BillerKind,
+    DemoBillerPayment,
+    LedgerEntry,
+    Order,
+    ReconciliationRun,
+)
 
 
 def enabled_billers(*, account: OfficialAccount) -> QuerySet[Biller]:
@@ -55,7 +63,18 @@ def suggestions(*, biller: Biller, subject: Subject | None) -> list[str]:
         if subject is None:
             return []
         fines = connectors.citizen_fines(subject.id_number, timezone.localdate())
-        return [f["decision_number"] for f in fines if not f["paid_elsewhere"]][-3:]
+        unpaid = [f["decision_number"] for f in fines if not f["paid_elsewhere"]]
+        # Paid here (or being paid: the order holds it), or written off at the demo biller.
+        held = set(
+            Order.objects.filter(
+                biller=biller, reference__in=unpaid, state__in=HOLDING_STATES
+            ).values_list("reference", flat=True)
+        ) | set(
+            DemoBillerPayment.objects.filter(
+                biller_code=biller.code, reference__in=unpaid
+            ).values_list("reference", flat=True)
+        )
+        return [number for number in unpaid if number not in held][-3:]
     return list(connectors.DEMO_ACCOUNTS.get(BillerKind(biller.kind), []))
 
 

@@ -225,3 +225,21 @@ def test_a_decision_number_of_someone_else_is_not_found(pay_world):
     )
     page = _client(pay_world).post(f"{_h5(pay_world)}/fines/", {"reference": "4409991234567890"})
     assert "您名下没有该决定书编号的未缴罚款。" in page.content.decode()
+
+
+def test_a_fine_paid_here_is_no_longer_offered_as_unpaid(pay_world):
+    id_number, unpaid = _citizen_with_an_unpaid_fine()
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=id_number
+    )
+    client = _client(pay_world)
+    number = unpaid[-1]["decision_number"]
+    order, _ = _order_through_pages(pay_world, client, "fines", number)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid, send_notify=False)
+    client.get(f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt")  # the fallback query
+    order.refresh_from_db()
+    assert order.state in (OrderState.PAID, OrderState.SETTLED)
+
+    page = client.get(f"{_h5(pay_world)}/fines/").content.decode()
+
+    assert number not in page
