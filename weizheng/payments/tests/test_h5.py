@@ -243,3 +243,36 @@ def test_a_fine_paid_here_is_no_longer_offered_as_unpaid(pay_world):
     page = client.get(f"{_h5(pay_world)}/fines/").content.decode()
 
     assert number not in page
+
+
+def test_a_bound_citizen_without_unpaid_fines_is_told_so(pay_world):
+    from weizheng.identity.idcard import check_digit
+
+    for serial in range(100, 400):
+        base = f"44030519850615{serial:03d}"
+        id_number = base + check_digit(base)
+        if not [f for f in _fines_of(id_number) if not f["paid_elsewhere"]]:
+            break
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=id_number
+    )
+
+    page = _client(pay_world).get(f"{_h5(pay_world)}/fines/").content.decode()
+
+    assert 'data-testid="no-fines"' in page
+    assert 'data-testid="suggestion"' not in page
+
+
+def test_a_citizen_with_unpaid_fines_is_not_told_there_are_none(pay_world):
+    id_number, _unpaid = _citizen_with_an_unpaid_fine()
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=id_number
+    )
+
+    page = _client(pay_world).get(f"{_h5(pay_world)}/fines/").content.decode()
+
+    assert 'data-testid="no-fines"' not in page
+
+
+def _fines_of(id_number):
+    return connectors.citizen_fines(id_number, timezone.localdate())
