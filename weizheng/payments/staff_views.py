@@ -43,6 +43,14 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _csv_text(value: str | None) -> str:
+    """A long number kept as text: WeChat Pay's own bill prefixes such values with a backtick,
+    so that Excel shows 4200001234567890123456789012, not 4.2E+27, and readers of its bill
+    (ours: actions.parse_trade_bill) strip it. We do the same for transaction ids, account and
+    decision numbers: strip one leading backtick to get the value back."""
+    return f"`{value}" if value else ""
+
+
 def _csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -88,9 +96,9 @@ def orders(request: HttpRequest, account: Any) -> HttpResponse:
             [
                 [
                     o.out_trade_no,
-                    o.transaction_id or "",
+                    _csv_text(o.transaction_id),
                     o.biller.name,
-                    o.reference,
+                    _csv_text(o.reference),
                     o.period,
                     _yuan(o.amount_fen),
                     _yuan(o.refunded_fen),
@@ -265,7 +273,7 @@ def reconciliation_csv(request: HttpRequest, account: Any, pk: int) -> HttpRespo
             [
                 f.get_kind_display(),
                 f.out_trade_no,
-                f.transaction_id,
+                _csv_text(f.transaction_id),
                 _yuan(f.our_amount_fen),
                 _yuan(f.their_amount_fen),
             ]

@@ -77,8 +77,27 @@ def test_the_orders_export_is_csv_in_yuan_and_audited(pay_world, people):
     assert response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8-sig")
     yuan = f"{order.amount_fen // 100}.{order.amount_fen % 100:02d}"
-    assert f"{order.out_trade_no},{order.transaction_id}," in text and f",{yuan}," in text
+    assert f"{order.out_trade_no},`{order.transaction_id}," in text and f",{yuan}," in text
     assert AuditLog.objects.filter(action="payments.orders_exported").count() == 1
+
+
+def test_long_numbers_in_the_export_stay_text_and_round_trip(pay_world, people):
+    import csv
+    import io
+
+    order = _paid(pay_world)
+
+    text = people["fiona"].get(f"{_office(pay_world)}/?format=csv").content.decode("utf-8-sig")
+
+    rows = list(csv.reader(io.StringIO(text)))
+    row = next(r for r in rows if r[0] == order.out_trade_no)
+    # a backtick, as WeChat Pay's bill: Excel shows the 28 digits, not 4.2E+27
+    assert row[1] == f"`{order.transaction_id}" and len(order.transaction_id) == 28
+    assert row[3] == f"`{order.reference}"
+    assert [row[1].removeprefix("`"), row[3].removeprefix("`")] == [
+        order.transaction_id,
+        order.reference,
+    ]
 
 
 def test_finance_refunds_part_of_an_order(pay_world, people):
