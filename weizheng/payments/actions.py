@@ -763,7 +763,7 @@ def _call_off_write_off(order: Order, amount_fen: int) -> None:
     now = timezone.now()
     pending = WriteOff.objects.filter(order=order, state=WriteOffState.PENDING)
     called_off = pending.exclude(claimed_until__gt=now).update(
-        state=WriteOffState.FAILED, last_error="called off: refunded before the write-off"
+        state=WriteOffState.CALLED_OFF, last_error=""
     )
     if not called_off and pending.exists():
         raise AppError(
@@ -773,6 +773,18 @@ def _call_off_write_off(order: Order, amount_fen: int) -> None:
             ),
             status=409,
         )
+
+
+def do_mark_reversed(*, order: Order, actor: Any) -> bool:
+    """Finance confirms that the biller reversed the write-off of an order refunded in full
+    (冲正). False when there was nothing to confirm."""
+    with transaction.atomic():
+        done = WriteOff.objects.filter(order=order, state=WriteOffState.REVERSAL_DUE).update(
+            state=WriteOffState.REVERSED
+        )
+        if done:
+            do_audit(action="payments.reversed", actor=actor, account=order.account, target=order)
+    return bool(done)
 
 
 def _fail_refund(refund: Refund, error: str) -> None:
@@ -862,6 +874,18 @@ def do_apply_refund_result(
         order.refresh_from_db()
         if order.refunded_fen == order.amount_fen:
             Order.objects.filter(pk=order.pk).update(state=OrderState.REFUNDED)
+            # Written off already: the biller still has the bill paid. Finance has it reversed.
+            flagged = WriteOff.objects.filter(order=order, state=WriteOffState.DONE).update(
+                state=WriteOffState.REVERSAL_DUE
+            )
+            if flagged:
+                do_audit(
+                    action="payments.reversal_due",
+                    actor_label=f"wechatpay:{source}",
+                    account=account,
+                    target=order,
+                    detail={"out_refund_no": out_refund_no},
+                )
         _log_event(
             account=account,
             source=source,

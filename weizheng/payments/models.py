@@ -202,6 +202,12 @@ class WriteOffState(models.TextChoices):
     PENDING = "pending", _("Waiting")
     DONE = "done", _("Written off")
     FAILED = "failed", _("Refused by the biller")
+    # Refunded in full before the biller wrote it off: never sent to the biller; nothing to do.
+    CALLED_OFF = "called_off", _("Called off (refunded in full)")
+    # Refunded in full after the write-off: the biller still has the bill paid, finance must have
+    # it reverse the write-off (冲正) and then mark it reversed.
+    REVERSAL_DUE = "reversal_due", _("The biller must be told to reverse it")
+    REVERSED = "reversed", _("Reversed by the biller")
 
 
 class WriteOff(models.Model):
@@ -209,7 +215,7 @@ class WriteOff(models.Model):
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="write_off")
     state = models.CharField(
-        max_length=8, choices=WriteOffState.choices, default=WriteOffState.PENDING
+        max_length=12, choices=WriteOffState.choices, default=WriteOffState.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()

@@ -21,6 +21,7 @@ from .models import (
     LedgerEntry,
     Order,
     ReconciliationRun,
+    WriteOffState,
 )
 
 
@@ -87,6 +88,11 @@ def staff_orders(*, account: OfficialAccount, state: str = "", query: str = "") 
             reference__icontains=query
         )
     return orders
+
+
+def reversals_due(*, account: OfficialAccount) -> QuerySet[Order]:
+    """Orders refunded in full after their write-off: the biller must reverse it (冲正)."""
+    return Order.objects.filter(account=account, write_off__state=WriteOffState.REVERSAL_DUE)
 
 
 def staff_order_or_404(*, account: OfficialAccount, pk: int) -> Order:

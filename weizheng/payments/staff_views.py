@@ -71,6 +71,9 @@ def orders(request: HttpRequest, account: Any) -> HttpResponse:
     state = request.GET.get("state", "")
     query = request.GET.get("q", "").strip()
     found = selectors.staff_orders(account=account, state=state, query=query)
+    follow_up = request.GET.get("follow_up", "") == "reversal"
+    if follow_up:
+        found = found.filter(write_off__state=WriteOffState.REVERSAL_DUE)
     if request.GET.get("format") == "csv":
         do_audit(
             action="payments.orders_exported",
@@ -129,6 +132,8 @@ def orders(request: HttpRequest, account: Any) -> HttpResponse:
                 for value, label in LedgerAccount.choices
             ],
             "ledger_total": sum(balances.values()),
+            "follow_up": follow_up,
+            "reversals_due": selectors.reversals_due(account=account).count(),
         },
     )
 
@@ -170,8 +175,21 @@ def order_detail(request: HttpRequest, account: Any, pk: int) -> HttpResponse:
             "form": form,
             "write_off_failed": getattr(getattr(order, "write_off", None), "state", "")
             == WriteOffState.FAILED,
+            "reversal_due": getattr(getattr(order, "write_off", None), "state", "")
+            == WriteOffState.REVERSAL_DUE,
+            "can_mark_reversed": can_refund,
         },
     )
+
+
+@require_POST
+@account_page("payments.refund")
+def mark_reversed(request: HttpRequest, account: Any, pk: int) -> HttpResponse:
+    """Finance confirms the biller reversed the write-off of an order refunded in full."""
+    order = selectors.staff_order_or_404(account=account, pk=pk)
+    if actions.do_mark_reversed(order=order, actor=request.user):
+        messages.success(request, _("The biller's reversal of this payment was recorded."))
+    return redirect("office-payments:order", account_id=account.pk, pk=order.pk)
 
 
 @require_POST
