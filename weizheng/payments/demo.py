@@ -40,7 +40,7 @@ MERCHANTS: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
     "police": (
         "平安市公安局交通警察支队",
         "1900012602",
-        [("fines", "平安市公安局交通警察支队（交通违法罚款）", "fine")],
+        [("fines", "平安市公安局交通警察支队", "fine")],
     ),
 }
 

@@ -18,6 +18,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -56,13 +57,17 @@ def index(request: HttpRequest) -> HttpResponse:
     """缴费: the billers of this account and the citizen's recent payments."""
     account = request.account  # type: ignore[attr-defined]
     openid = request.citizen_openid  # type: ignore[attr-defined]
+    billers = list(selectors.enabled_billers(account=account))
+    # What this account takes (its own billers' kinds), not every kind there is.
+    kinds = list(dict.fromkeys(str(b.get_kind_display()) for b in billers))
     return _no_store(
         render(
             request,
             "payments/h5/index.html",
             {
                 "account": account,
-                "billers": selectors.enabled_billers(account=account),
+                "billers": billers,
+                "offered": pgettext("list separator", ", ").join(kinds),
                 "orders": selectors.citizen_orders(account=account, openid=openid)[:20],
             },
         )

@@ -276,3 +276,47 @@ def test_a_citizen_with_unpaid_fines_is_not_told_there_are_none(pay_world):
 
 def _fines_of(id_number):
     return connectors.citizen_fines(id_number, timezone.localdate())
+
+
+def test_the_receipt_names_the_bill_holder_as_such_and_the_seal_is_the_payees(pay_world):
+    client = _client(pay_world)
+    order, _ = _order_through_pages(pay_world, client)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid, send_notify=False)
+
+    page = client.get(f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt").content.decode()
+
+    assert 'data-field="holder-label">户名<' in page
+    assert "缴费人" not in page  # the holder is not necessarily who paid
+    assert 'data-field="seal">平安市自来水有限公司<' in page
+
+
+def test_a_fine_is_shown_in_fine_wording(pay_world):
+    id_number, unpaid = _citizen_with_an_unpaid_fine()
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=id_number
+    )
+    client = _client(pay_world)
+    number = unpaid[-1]["decision_number"]
+
+    lookup = client.post(f"{_h5(pay_world)}/fines/", {"reference": number}).content.decode()
+    order, _ = _order_through_pages(pay_world, client, "fines", number)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid, send_notify=False)
+    receipt = client.get(f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt").content.decode()
+
+    for page in (lookup, receipt):
+        assert 'data-field="holder-label">' in page
+        assert "户名" not in page and "缴费人" not in page
+    assert "应缴罚款" in lookup
+    assert "按账单全额缴纳" not in lookup  # the bill's wording
+
+
+def test_the_index_lists_what_this_account_takes(pay_world):
+    from weizheng.payments.models import Biller
+
+    Biller.objects.filter(pk=pay_world.fines.pk).update(is_enabled=False)
+
+    page = _client(pay_world).get(f"{_h5(pay_world)}/").content.decode()
+
+    offered = re.search(r'data-testid="offered">([^<]*)<', page).group(1)
+    assert "水费" in offered and "电费" in offered
+    assert "交通违法罚款" not in page and "燃气费" not in offered
