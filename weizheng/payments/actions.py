@@ -20,6 +20,7 @@ import io
 import logging
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -66,6 +67,9 @@ WRITE_OFF_BACKOFF = (30, 60, 120, 300, 600, 1800)
 WRITE_OFF_CLAIM_SECONDS = 120
 # An order still "paying" after this long is asked about (the notify may have been lost).
 QUERY_AFTER_SECONDS = 60
+# How long a second order request of the same citizen (a double tap) waits for the first one to
+# be placed with WeChat Pay: the connect timeout and the read timeout of that call.
+ORDER_PLACING_WAIT_SECONDS = 5 + settings.WECHATPAY_HTTP_TIMEOUT_SECONDS
 # An order nobody paid within this long is closed (at WeChat Pay first), freeing its bill.
 EXPIRE_AFTER_SECONDS = 30 * 60
 
@@ -233,6 +237,16 @@ def check_create_order(
             period=bill.period,
             state__in=[OrderState.CREATED, OrderState.PAYING, OrderState.PAID, OrderState.SETTLED],
         ).first()
+        if live is not None and live.openid == openid and live.state == OrderState.CREATED:
+            # A double tap: the citizen's own first order is being placed with WeChat Pay right
+            # now (in another request). Wait for it rather than call it someone else's.
+            live = _wait_while_created(live)
+            if live.state == OrderState.CLOSED:
+                raise AppError(
+                    "gateway_unavailable",
+                    _("WeChat Pay cannot be reached right now. Please try again later."),
+                    status=503,
+                ) from None
         if live is not None and live.openid == openid and live.state == OrderState.PAYING:
             return live
         if live is not None and live.state in (OrderState.PAID, OrderState.SETTLED):
@@ -268,6 +282,16 @@ def check_create_order(
         state=OrderState.PAYING, prepay_id=prepay_id
     )
     order.refresh_from_db()
+    return order
+
+
+def _wait_while_created(order: Order) -> Order:
+    """The order once it has left "created" (placed, or closed when WeChat Pay failed), or as it
+    is after the longest a WeChat Pay call may take."""
+    deadline = time.monotonic() + ORDER_PLACING_WAIT_SECONDS
+    while order.state == OrderState.CREATED and time.monotonic() < deadline:
+        time.sleep(0.1)
+        order.refresh_from_db()
     return order
 
 
