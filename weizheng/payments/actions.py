@@ -961,7 +961,7 @@ def parse_trade_bill(text: str) -> dict[str, dict[str, Any]]:
         col_txn = header.index("微信订单号")
         col_total = header.index("订单金额")
     except ValueError as exc:
-        raise AppError("bad_bill", "The trade bill has an unexpected header.") from exc
+        raise AppError("bad_bill", _("WeChat Pay's trade bill has an unexpected header.")) from exc
     found: dict[str, dict[str, Any]] = {}
     for row in rows[1:]:
         if not row or row[0].startswith("总交易单数"):
@@ -978,8 +978,86 @@ def parse_trade_bill(text: str) -> dict[str, dict[str, Any]]:
     return found
 
 
+def parse_trade_bill_refunds(text: str) -> dict[str, dict[str, Any]]:
+    """The successful refunds (REFUND rows) of WeChat's trade bill → {out_refund_no:
+    {"out_trade_no", "amount_fen"}}."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return {}
+    header = [h.strip() for h in rows[0]]
+    try:
+        cols = [
+            header.index(name)
+            for name in ("交易状态", "商户订单号", "商户退款单号", "退款金额", "退款状态")
+        ]
+    except ValueError as exc:
+        raise AppError("bad_bill", _("WeChat Pay's trade bill has an unexpected header.")) from exc
+    col_state, col_out, col_refund, col_amount, col_status = cols
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows[1:]:
+        if not row or row[0].startswith("总交易单数"):
+            break
+        values = [v.lstrip("`").strip() for v in row]
+        if len(values) <= max(cols) or values[col_state] != "REFUND":
+            continue
+        if values[col_status] != "SUCCESS":
+            continue
+        found[values[col_refund]] = {
+            "out_trade_no": values[col_out],
+            "amount_fen": _bill_fen(values[col_amount]),
+        }
+    return found
+
+
+def _refund_findings(
+    account: OfficialAccount, start: dt.datetime, text: str
+) -> list[ReconciliationFinding]:
+    """Our refunds that succeeded that day against the bill's REFUND rows."""
+    theirs = parse_trade_bill_refunds(text) if text else {}
+    ours = {
+        r.out_refund_no: r
+        for r in Refund.objects.filter(
+            order__account=account,
+            state=RefundState.SUCCEEDED,
+            succeeded_at__gte=start,
+            succeeded_at__lt=start + dt.timedelta(days=1),
+        ).select_related("order")
+    }
+    findings = []
+    for number, refund in ours.items():
+        row = theirs.get(number)
+        if row is None or row["amount_fen"] != refund.amount_fen:
+            findings.append(
+                ReconciliationFinding(
+                    kind=FindingKind.REFUND_NOT_THERE if row is None else FindingKind.REFUND_AMOUNT,
+                    out_trade_no=refund.order.out_trade_no,
+                    transaction_id=refund.order.transaction_id or "",
+                    out_refund_no=number,
+                    our_amount_fen=refund.amount_fen,
+                    their_amount_fen=None if row is None else row["amount_fen"],
+                )
+            )
+    for number, row in theirs.items():
+        if number not in ours:
+            known = Refund.objects.filter(out_refund_no=number, order__account=account).first()
+            findings.append(
+                ReconciliationFinding(
+                    kind=FindingKind.REFUND_NOT_HERE,
+                    out_trade_no=row["out_trade_no"],
+                    out_refund_no=number,
+                    our_amount_fen=known.amount_fen if known else None,
+                    their_amount_fen=row["amount_fen"],
+                )
+            )
+    return findings
+
+
 def do_reconcile(
-    *, account: OfficialAccount, bill_date: dt.date, actor: Any = None
+    *,
+    account: OfficialAccount,
+    bill_date: dt.date,
+    actor: Any = None,
+    now: dt.datetime | None = None,
 ) -> ReconciliationRun:
     """Compare our payments of one Beijing day with WeChat Pay's trade bill; store the findings
     (paid here but missing there, there but not paid here, amounts that differ)."""
@@ -1034,12 +1112,13 @@ def do_reconcile(
                         their_amount_fen=row["amount_fen"],
                     )
                 )
+        findings += _refund_findings(account, start, text)
     with transaction.atomic():
         run, _created = ReconciliationRun.objects.update_or_create(
             account=account,
             bill_date=bill_date,
             defaults={
-                "ran_at": timezone.now(),
+                "ran_at": now or timezone.now(),
                 "our_count": len(ours),
                 "our_total_fen": sum(o.amount_fen for o in ours.values()),
                 "their_count": len(theirs),
@@ -1060,6 +1139,50 @@ def do_reconcile(
             detail={"bill_date": bill_date.isoformat(), "findings": len(findings), "error": error},
         )
     return run
+
+
+# WeChat Pay's trade bill of a day is ready the next morning (after 9:00 Beijing time); the daily
+# reconciliation runs from this hour, and a day whose bill could not be had is tried again hourly.
+RECONCILE_FROM_HOUR = 10
+RECONCILE_RETRY_SECONDS = 3600
+
+
+def reconcile_due(*, now: dt.datetime | None = None) -> int:
+    """The daily reconciliation (`payments_work --loop` calls it every round): from 10:00
+    Beijing time, reconcile yesterday for every enabled merchant that has no run for it yet, or
+    whose run failed (no bill) over an hour ago. Idempotent per merchant and day, and safe in
+    several processes: a day is claimed with a unique row (or a conditional update) first.
+    Returns how many accounts were reconciled."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    if local.hour < RECONCILE_FROM_HOUR:
+        return 0
+    bill_date = local.date() - dt.timedelta(days=1)
+    count = 0
+    for merchant in Merchant.objects.filter(is_enabled=True).select_related("account"):
+        account = merchant.account
+        run = ReconciliationRun.objects.filter(account=account, bill_date=bill_date).first()
+        if run is None:
+            try:
+                with transaction.atomic():
+                    ReconciliationRun.objects.create(
+                        account=account, bill_date=bill_date, ran_at=now, error="running"
+                    )
+            except IntegrityError:
+                continue  # another process claimed it
+        elif not run.error or run.ran_at > now - dt.timedelta(seconds=RECONCILE_RETRY_SECONDS):
+            continue
+        elif not ReconciliationRun.objects.filter(pk=run.pk, ran_at=run.ran_at).update(ran_at=now):
+            continue
+        try:
+            do_reconcile(account=account, bill_date=bill_date, now=now)
+        except AppError as exc:  # a bill we cannot read: kept as the run's error, tried again
+            logger.warning("payments: reconciliation of %s failed: %s", account.slug, exc.code)
+            ReconciliationRun.objects.filter(account=account, bill_date=bill_date).update(
+                ran_at=now, error=str(exc.message)[:200]
+            )
+        count += 1
+    return count
 
 
 # --- configuration --------------------------------------------------------------------------------

@@ -266,6 +266,9 @@ class FindingKind(models.TextChoices):
     MISSING_THERE = "missing_there", _("Paid here, missing from WeChat Pay's bill")
     MISSING_HERE = "missing_here", _("In WeChat Pay's bill, not paid here")
     AMOUNT_MISMATCH = "amount_mismatch", _("Amounts differ")
+    REFUND_NOT_THERE = "refund_not_there", _("Refunded here, missing from WeChat Pay's bill")
+    REFUND_NOT_HERE = "refund_not_here", _("Refund in WeChat Pay's bill, not refunded here")
+    REFUND_AMOUNT = "refund_amount", _("Refund amounts differ")
 
 
 class ReconciliationRun(models.Model):
@@ -296,6 +299,7 @@ class ReconciliationFinding(models.Model):
     kind = models.CharField(max_length=16, choices=FindingKind.choices)
     out_trade_no = models.CharField(max_length=32)
     transaction_id = models.CharField(max_length=32, blank=True)
+    out_refund_no = models.CharField(max_length=64, blank=True)  # refund findings
     our_amount_fen = models.BigIntegerField(null=True, blank=True)
     their_amount_fen = models.BigIntegerField(null=True, blank=True)
 

@@ -284,6 +284,7 @@ def reconciliation_csv(request: HttpRequest, account: Any, pk: int) -> HttpRespo
             _("Finding"),
             _("Order number"),
             _("WeChat Pay transaction"),
+            _("Refund number"),
             _("Our amount (yuan)"),
             _("WeChat Pay's amount (yuan)"),
         ],
@@ -292,6 +293,7 @@ def reconciliation_csv(request: HttpRequest, account: Any, pk: int) -> HttpRespo
                 f.get_kind_display(),
                 f.out_trade_no,
                 _csv_text(f.transaction_id),
+                f.out_refund_no,
                 _yuan(f.our_amount_fen),
                 _yuan(f.their_amount_fen),
             ]
