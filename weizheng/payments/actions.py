@@ -255,7 +255,10 @@ def check_create_order(
             ) from None
         raise AppError(
             "bill_in_payment",
-            _("This bill is being paid right now. Please try again in a few minutes."),
+            _(
+                "This bill is being paid right now. An unpaid payment holds the bill for up to "
+                "30 minutes; please try again later."
+            ),
             status=409,
         ) from None
     try:

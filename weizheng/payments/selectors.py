@@ -76,7 +76,35 @@ def suggestions(*, biller: Biller, subject: Subject | None) -> list[str]:
             ).values_list("reference", flat=True)
         )
         return [number for number in unpaid if number not in held][-3:]
-    return list(connectors.DEMO_ACCOUNTS.get(BillerKind(biller.kind), []))
+    # Not the demo numbers whose bill of this period is paid already (here or at the biller).
+    period = connectors.bill_period(timezone.localdate())
+    paid = set(
+        DemoBillerPayment.objects.filter(biller_code=biller.code, period=period).values_list(
+            "reference", flat=True
+        )
+    ) | set(
+        Order.objects.filter(biller=biller, period=period, state__in=HOLDING_STATES).values_list(
+            "reference", flat=True
+        )
+    )
+    return [n for n in connectors.DEMO_ACCOUNTS.get(BillerKind(biller.kind), []) if n not in paid]
+
+
+def citizen_paid_order(
+    *, account: OfficialAccount, openid: str, biller: Biller, reference: str
+) -> Order | None:
+    """The citizen's own paid order of this bill or fine (for the link to its receipt)."""
+    return (
+        Order.objects.filter(
+            account=account,
+            openid=openid,
+            biller=biller,
+            reference=connectors.normalise_reference(reference),
+            state__in=["paid", "settled"],
+        )
+        .order_by("-paid_at")
+        .first()
+    )
 
 
 def staff_orders(*, account: OfficialAccount, state: str = "", query: str = "") -> QuerySet[Order]:

@@ -120,8 +120,18 @@ def lookup(request: HttpRequest, biller_code: str) -> HttpResponse:
                 context["amount"] = format_yuan(bill.amount_fen)
             except AppError as exc:
                 outcome = exc.code
-                context["error"] = exc.message
                 status = 200 if exc.code in ("not_found", "already_paid") else exc.status
+                if exc.code == "already_paid":
+                    # Not an error: a notice, with the receipt when the citizen paid it here.
+                    context["notice"] = exc.message
+                    context["paid_order"] = selectors.citizen_paid_order(
+                        account=account,
+                        openid=request.citizen_openid,  # type: ignore[attr-defined]
+                        biller=biller,
+                        reference=reference,
+                    )
+                else:
+                    context["error"] = exc.message
             if subject is not None:
                 # A fine is looked up in the bound citizen's name: an access to personal data.
                 do_audit(

@@ -320,3 +320,41 @@ def test_the_index_lists_what_this_account_takes(pay_world):
     offered = re.search(r'data-testid="offered">([^<]*)<', page).group(1)
     assert "水费" in offered and "电费" in offered
     assert "交通违法罚款" not in page and "燃气费" not in offered
+
+
+def test_a_bill_paid_already_is_a_notice_with_the_receipt_and_no_longer_a_quick_pick(pay_world):
+    client = _client(pay_world)
+    order, _ = _order_through_pages(pay_world, client)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid, send_notify=False)
+    client.get(f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt")  # the fallback query
+
+    again = client.post(f"{_h5(pay_world)}/water/", {"reference": "3100012345"}).content.decode()
+    form = client.get(f"{_h5(pay_world)}/water/").content.decode()
+
+    notice = re.search(r'data-testid="notice">(.*?)</div>', again, re.S).group(1)
+    assert "该账单已缴清。" in notice
+    assert f"/orders/{order.out_trade_no}/receipt" in notice
+    assert 'data-testid="error"' not in again
+    picks = re.findall(r'data-testid="suggestion">(\d+)<', form)
+    assert picks == ["3100056789"]
+
+
+def test_the_receipt_refreshes_itself_only_while_the_write_off_is_pending(pay_world):
+    import datetime as dt
+
+    from weizheng.payments import actions
+    from weizheng.payments.models import Biller
+
+    client = _client(pay_world)
+    order, _ = _order_through_pages(pay_world, client)
+    Biller.objects.filter(pk=pay_world.water.pk).update(demo_unavailable=True)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid, send_notify=False)
+    receipt_url = f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt"
+
+    pending = client.get(receipt_url).content.decode()
+    assert 'data-state="paid"' in pending and 'http-equiv="refresh"' in pending
+
+    Biller.objects.filter(pk=pay_world.water.pk).update(demo_unavailable=False)
+    actions.process_due_write_offs(now=timezone.now() + dt.timedelta(hours=1))
+    done = client.get(receipt_url).content.decode()
+    assert 'data-state="settled"' in done and 'http-equiv="refresh"' not in done
