@@ -146,6 +146,25 @@ class RefundForm(forms.Form):
     out_refund_no = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
+MOVEMENTS = {
+    "pay": gettext_lazy("Payment received"),
+    "settle": gettext_lazy("Written off at the biller"),
+    "refund": gettext_lazy("Refund"),
+}
+EVENT_SOURCES = {
+    "notify": gettext_lazy("Payment notify"),
+    "query": gettext_lazy("Payment query"),
+    "refund_notify": gettext_lazy("Refund notify"),
+    "refund_query": gettext_lazy("Refund query"),
+}
+
+
+def _movement_label(movement: str) -> str:
+    """pay:/settle:/refund:<number> as finance reads it; the raw name stays in the title."""
+    kind, _sep, _number = movement.partition(":")
+    return str(MOVEMENTS.get(kind, movement))
+
+
 @account_page("payments.view")
 def order_detail(request: HttpRequest, account: Any, pk: int) -> HttpResponse:
     order = selectors.staff_order_or_404(account=account, pk=pk)
@@ -164,9 +183,13 @@ def order_detail(request: HttpRequest, account: Any, pk: int) -> HttpResponse:
             "order": order,
             "amount": format_yuan(order.amount_fen),
             "ledger": [
-                (e, format_yuan(e.amount_fen, signed=True)) for e in order.ledger_entries.all()
+                (e, format_yuan(e.amount_fen, signed=True), _movement_label(e.movement))
+                for e in order.ledger_entries.all()
             ],
-            "events": PaymentEvent.objects.filter(order=order)[:50],
+            "events": [
+                (e, EVENT_SOURCES.get(e.source, e.source))
+                for e in PaymentEvent.objects.filter(order=order)[:50]
+            ],
             "write_off": getattr(order, "write_off", None),
             "refunds": [(r, format_yuan(r.amount_fen)) for r in order.refunds.all()],
             "can_refund": can_refund

@@ -345,3 +345,19 @@ def test_a_partial_refund_after_the_write_off_needs_no_reversal(pay_world, peopl
     )
 
     assert WriteOff.objects.get(order=order).state == "done"
+
+
+def test_the_order_page_names_movements_and_events_for_finance(pay_world, people):
+    import re
+
+    order = _paid(pay_world)
+
+    page = people["fiona"].get(f"{_office(pay_world)}/orders/{order.pk}/").content.decode()
+    billers = people["alice"].get(f"{_office(pay_world)}/billers/").content.decode()
+
+    sources = re.findall(r'data-source="(\w+)">([^<]*)<', page)
+    assert sources and all(raw != shown for raw, shown in sources)
+    labels = re.findall(r'<td title="(pay|settle):[^"]*">([^<]*) <span', page)
+    assert {raw for raw, _label in labels} == {"pay", "settle"}
+    assert all(label and label != raw for raw, label in labels)
+    assert 'data-connector="demo">演示<' in billers
