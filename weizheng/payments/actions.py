@@ -614,7 +614,9 @@ def do_attempt_write_off(*, write_off_id: int, now: dt.datetime | None = None) -
     except connectors.Refused as exc:
         with transaction.atomic():
             WriteOff.objects.filter(pk=write_off.pk).update(
-                state=WriteOffState.FAILED, claimed_until=None, last_error=str(exc)[:200]
+                state=WriteOffState.FAILED,
+                claimed_until=None,
+                last_error=f"{exc.outcome}: {exc}"[:200],
             )
             do_audit(
                 action="payments.write_off_refused",
@@ -632,7 +634,8 @@ def do_attempt_write_off(*, write_off_id: int, now: dt.datetime | None = None) -
         WriteOff.objects.filter(pk=write_off.pk).update(
             claimed_until=None,
             next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
-            last_error=str(exc)[:200],
+            # "<outcome>: <detail>": the back office shows the outcome in words.
+            last_error=f"{exc.outcome}: {exc}"[:200],
         )
         logger.info("payments: write-off of %s postponed %ss: %s", order, delay, exc)
         return WriteOffState.PENDING

@@ -159,6 +159,23 @@ EVENT_SOURCES = {
 }
 
 
+WRITE_OFF_ERRORS = {
+    "unavailable": gettext_lazy("The biller's system could not be reached."),
+    "timeout": gettext_lazy("The biller's system did not answer in time."),
+    "malformed": gettext_lazy("The biller's system gave an answer that cannot be read."),
+    "refused": gettext_lazy("The biller refused it."),
+    "not_found": gettext_lazy("The biller does not know this bill."),
+    "invalid_reference": gettext_lazy("The reference is not in the biller's format."),
+}
+
+
+def _write_off_error(last_error: str) -> tuple[str, str]:
+    """A write-off's last error ("<outcome>: <detail>") → (what finance reads, the raw detail)."""
+    outcome, _sep, _detail = last_error.partition(": ")
+    label = WRITE_OFF_ERRORS.get(outcome)
+    return (str(label), last_error) if label else (last_error, "")
+
+
 def _movement_label(movement: str) -> str:
     """pay:/settle:/refund:<number> as finance reads it; the raw name stays in the title."""
     kind, _sep, _number = movement.partition(":")
@@ -191,6 +208,9 @@ def order_detail(request: HttpRequest, account: Any, pk: int) -> HttpResponse:
                 for e in PaymentEvent.objects.filter(order=order)[:50]
             ],
             "write_off": getattr(order, "write_off", None),
+            "write_off_error": _write_off_error(
+                getattr(getattr(order, "write_off", None), "last_error", "")
+            ),
             "refunds": [(r, format_yuan(r.amount_fen)) for r in order.refunds.all()],
             "can_refund": can_refund
             and order.state in (OrderState.PAID, OrderState.SETTLED)

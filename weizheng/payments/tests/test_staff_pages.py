@@ -361,3 +361,22 @@ def test_the_order_page_names_movements_and_events_for_finance(pay_world, people
     assert {raw for raw, _label in labels} == {"pay", "settle"}
     assert all(label and label != raw for raw, label in labels)
     assert 'data-connector="demo">演示<' in billers
+
+
+def test_a_write_off_error_is_shown_in_words_with_the_raw_detail_aside(pay_world, people):
+    import re
+
+    from weizheng.payments.models import WriteOff
+
+    order = pay_world.order()
+    Biller.objects.filter(pk=pay_world.water.pk).update(demo_unavailable=True)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid)
+    order.refresh_from_db()
+
+    page = people["fiona"].get(f"{_office(pay_world)}/orders/{order.pk}/").content.decode()
+
+    assert WriteOff.objects.get(order=order).last_error.startswith("unavailable: ")
+    shown = re.search(r'data-field="write-off-error" title="([^"]*)">([^<]*)<', page)
+    assert shown is not None
+    assert "outage" in shown.group(1)  # the raw detail, as a tooltip
+    assert "outage" not in shown.group(2) and shown.group(2)
