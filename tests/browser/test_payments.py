@@ -84,9 +84,13 @@ def test_a_citizen_pays_a_water_bill_in_the_simulator(page, simulator_url, perso
     expect(frame.locator('[data-field="order-no"]')).to_have_text(order.out_trade_no)
     assert order.openid == citizen.openid and order.state == "settled"
 
-    # The bill now shows paid: looking it up again offers nothing to pay.
+    # The bill now shows paid: it is no longer a quick pick, and looking it up again offers
+    # nothing to pay but the receipt.
     frame.locator(".h5-foot a").last.click()
     frame.locator('[data-biller="water"]').click()
-    frame.locator('[data-testid="suggestion"]').first.click()
-    expect(frame.locator('[data-testid="error"]')).to_be_visible()
+    expect(frame.locator('[data-testid="suggestion"]')).to_have_count(1)
+    frame.locator("#id_reference").fill(order.reference)
+    frame.locator('[data-testid="lookup"]').click()
+    expect(frame.locator('[data-testid="notice"]')).to_be_visible()
+    expect(frame.locator('[data-testid="receipt-link"]')).to_be_visible()
     expect(frame.locator('[data-testid="order-form"]')).to_have_count(0)

@@ -34,6 +34,7 @@ def police_demo_structure(h5_base: str = DEMO_H5_BASE) -> dict[str, Any]:
                     {"type": "view", "name": "办事指南", "url": f"{h5}/police/services/guides/"},
                     {"type": "view", "name": "预约办事", "url": f"{h5}/police/appointments/"},
                     {"type": "view", "name": "我的信息", "url": f"{h5}/police/me/"},
+                    {"type": "view", "name": "缴纳罚款", "url": f"{h5}/police/pay/fines/"},
                 ],
             },
             {

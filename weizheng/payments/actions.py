@@ -20,6 +20,7 @@ import io
 import logging
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -66,6 +67,9 @@ WRITE_OFF_BACKOFF = (30, 60, 120, 300, 600, 1800)
 WRITE_OFF_CLAIM_SECONDS = 120
 # An order still "paying" after this long is asked about (the notify may have been lost).
 QUERY_AFTER_SECONDS = 60
+# How long a second order request of the same citizen (a double tap) waits for the first one to
+# be placed with WeChat Pay: the connect timeout and the read timeout of that call.
+ORDER_PLACING_WAIT_SECONDS = 5 + settings.WECHATPAY_HTTP_TIMEOUT_SECONDS
 # An order nobody paid within this long is closed (at WeChat Pay first), freeing its bill.
 EXPIRE_AFTER_SECONDS = 30 * 60
 
@@ -109,10 +113,33 @@ def _post(order: Order, movement: str, legs: Mapping[str, int]) -> bool:
 
 
 # --- looking a bill up and ordering ---------------------------------------------------------------
+def check_reference(*, biller: Biller, reference: str) -> str:
+    """The reference normalised (full-width digits, spaces, hyphens) and checked against the
+    biller's format: nothing else is ever sent to a biller, ordered or written off."""
+    try:
+        return connectors.check_reference(biller, reference)
+    except connectors.InvalidReference as exc:
+        if biller.kind == BillerKind.FINE:
+            message = _(
+                "A decision number is 15 or 16 digits. Please check the number on your "
+                "notice of penalty."
+            )
+        elif biller.reference_pattern:
+            message = _(
+                "This is not an account number of this biller. Please check the number on "
+                "your bill."
+            )
+        else:
+            message = _(
+                "An account number is 6 to 20 digits. Please check the number on your bill."
+            )
+        raise AppError("invalid_reference", message, status=400) from exc
+
+
 def check_lookup(*, biller: Biller, reference: str, subject: Subject | None) -> connectors.Bill:
     """The bill or fine as the biller has it; AppError when there is none or it cannot be paid
     here (already paid, nothing due)."""
-    reference = reference.strip().replace(" ", "")
+    reference = check_reference(biller=biller, reference=reference)
     try:
         bill = connectors.connector_for(biller).lookup(reference, subject=subject)
     except connectors.NotFound as exc:
@@ -210,6 +237,16 @@ def check_create_order(
             period=bill.period,
             state__in=[OrderState.CREATED, OrderState.PAYING, OrderState.PAID, OrderState.SETTLED],
         ).first()
+        if live is not None and live.openid == openid and live.state == OrderState.CREATED:
+            # A double tap: the citizen's own first order is being placed with WeChat Pay right
+            # now (in another request). Wait for it rather than call it someone else's.
+            live = _wait_while_created(live)
+            if live.state == OrderState.CLOSED:
+                raise AppError(
+                    "gateway_unavailable",
+                    _("WeChat Pay cannot be reached right now. Please try again later."),
+                    status=503,
+                ) from None
         if live is not None and live.openid == openid and live.state == OrderState.PAYING:
             return live
         if live is not None and live.state in (OrderState.PAID, OrderState.SETTLED):
@@ -218,7 +255,10 @@ def check_create_order(
             ) from None
         raise AppError(
             "bill_in_payment",
-            _("This bill is being paid right now. Please try again in a few minutes."),
+            _(
+                "This bill is being paid right now. An unpaid payment holds the bill for up to "
+                "30 minutes; please try again later."
+            ),
             status=409,
         ) from None
     try:
@@ -245,6 +285,16 @@ def check_create_order(
         state=OrderState.PAYING, prepay_id=prepay_id
     )
     order.refresh_from_db()
+    return order
+
+
+def _wait_while_created(order: Order) -> Order:
+    """The order once it has left "created" (placed, or closed when WeChat Pay failed), or as it
+    is after the longest a WeChat Pay call may take."""
+    deadline = time.monotonic() + ORDER_PLACING_WAIT_SECONDS
+    while order.state == OrderState.CREATED and time.monotonic() < deadline:
+        time.sleep(0.1)
+        order.refresh_from_db()
     return order
 
 
@@ -564,7 +614,9 @@ def do_attempt_write_off(*, write_off_id: int, now: dt.datetime | None = None) -
     except connectors.Refused as exc:
         with transaction.atomic():
             WriteOff.objects.filter(pk=write_off.pk).update(
-                state=WriteOffState.FAILED, claimed_until=None, last_error=str(exc)[:200]
+                state=WriteOffState.FAILED,
+                claimed_until=None,
+                last_error=f"{exc.outcome}: {exc}"[:200],
             )
             do_audit(
                 action="payments.write_off_refused",
@@ -582,7 +634,8 @@ def do_attempt_write_off(*, write_off_id: int, now: dt.datetime | None = None) -
         WriteOff.objects.filter(pk=write_off.pk).update(
             claimed_until=None,
             next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
-            last_error=str(exc)[:200],
+            # "<outcome>: <detail>": the back office shows the outcome in words.
+            last_error=f"{exc.outcome}: {exc}"[:200],
         )
         logger.info("payments: write-off of %s postponed %ss: %s", order, delay, exc)
         return WriteOffState.PENDING
@@ -740,7 +793,7 @@ def _call_off_write_off(order: Order, amount_fen: int) -> None:
     now = timezone.now()
     pending = WriteOff.objects.filter(order=order, state=WriteOffState.PENDING)
     called_off = pending.exclude(claimed_until__gt=now).update(
-        state=WriteOffState.FAILED, last_error="called off: refunded before the write-off"
+        state=WriteOffState.CALLED_OFF, last_error=""
     )
     if not called_off and pending.exists():
         raise AppError(
@@ -750,6 +803,18 @@ def _call_off_write_off(order: Order, amount_fen: int) -> None:
             ),
             status=409,
         )
+
+
+def do_mark_reversed(*, order: Order, actor: Any) -> bool:
+    """Finance confirms that the biller reversed the write-off of an order refunded in full
+    (冲正). False when there was nothing to confirm."""
+    with transaction.atomic():
+        done = WriteOff.objects.filter(order=order, state=WriteOffState.REVERSAL_DUE).update(
+            state=WriteOffState.REVERSED
+        )
+        if done:
+            do_audit(action="payments.reversed", actor=actor, account=order.account, target=order)
+    return bool(done)
 
 
 def _fail_refund(refund: Refund, error: str) -> None:
@@ -839,6 +904,18 @@ def do_apply_refund_result(
         order.refresh_from_db()
         if order.refunded_fen == order.amount_fen:
             Order.objects.filter(pk=order.pk).update(state=OrderState.REFUNDED)
+            # Written off already: the biller still has the bill paid. Finance has it reversed.
+            flagged = WriteOff.objects.filter(order=order, state=WriteOffState.DONE).update(
+                state=WriteOffState.REVERSAL_DUE
+            )
+            if flagged:
+                do_audit(
+                    action="payments.reversal_due",
+                    actor_label=f"wechatpay:{source}",
+                    account=account,
+                    target=order,
+                    detail={"out_refund_no": out_refund_no},
+                )
         _log_event(
             account=account,
             source=source,
@@ -890,7 +967,7 @@ def parse_trade_bill(text: str) -> dict[str, dict[str, Any]]:
         col_txn = header.index("微信订单号")
         col_total = header.index("订单金额")
     except ValueError as exc:
-        raise AppError("bad_bill", "The trade bill has an unexpected header.") from exc
+        raise AppError("bad_bill", _("WeChat Pay's trade bill has an unexpected header.")) from exc
     found: dict[str, dict[str, Any]] = {}
     for row in rows[1:]:
         if not row or row[0].startswith("总交易单数"):
@@ -907,8 +984,86 @@ def parse_trade_bill(text: str) -> dict[str, dict[str, Any]]:
     return found
 
 
+def parse_trade_bill_refunds(text: str) -> dict[str, dict[str, Any]]:
+    """The successful refunds (REFUND rows) of WeChat's trade bill → {out_refund_no:
+    {"out_trade_no", "amount_fen"}}."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return {}
+    header = [h.strip() for h in rows[0]]
+    try:
+        cols = [
+            header.index(name)
+            for name in ("交易状态", "商户订单号", "商户退款单号", "退款金额", "退款状态")
+        ]
+    except ValueError as exc:
+        raise AppError("bad_bill", _("WeChat Pay's trade bill has an unexpected header.")) from exc
+    col_state, col_out, col_refund, col_amount, col_status = cols
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows[1:]:
+        if not row or row[0].startswith("总交易单数"):
+            break
+        values = [v.lstrip("`").strip() for v in row]
+        if len(values) <= max(cols) or values[col_state] != "REFUND":
+            continue
+        if values[col_status] != "SUCCESS":
+            continue
+        found[values[col_refund]] = {
+            "out_trade_no": values[col_out],
+            "amount_fen": _bill_fen(values[col_amount]),
+        }
+    return found
+
+
+def _refund_findings(
+    account: OfficialAccount, start: dt.datetime, text: str
+) -> list[ReconciliationFinding]:
+    """Our refunds that succeeded that day against the bill's REFUND rows."""
+    theirs = parse_trade_bill_refunds(text) if text else {}
+    ours = {
+        r.out_refund_no: r
+        for r in Refund.objects.filter(
+            order__account=account,
+            state=RefundState.SUCCEEDED,
+            succeeded_at__gte=start,
+            succeeded_at__lt=start + dt.timedelta(days=1),
+        ).select_related("order")
+    }
+    findings = []
+    for number, refund in ours.items():
+        row = theirs.get(number)
+        if row is None or row["amount_fen"] != refund.amount_fen:
+            findings.append(
+                ReconciliationFinding(
+                    kind=FindingKind.REFUND_NOT_THERE if row is None else FindingKind.REFUND_AMOUNT,
+                    out_trade_no=refund.order.out_trade_no,
+                    transaction_id=refund.order.transaction_id or "",
+                    out_refund_no=number,
+                    our_amount_fen=refund.amount_fen,
+                    their_amount_fen=None if row is None else row["amount_fen"],
+                )
+            )
+    for number, row in theirs.items():
+        if number not in ours:
+            known = Refund.objects.filter(out_refund_no=number, order__account=account).first()
+            findings.append(
+                ReconciliationFinding(
+                    kind=FindingKind.REFUND_NOT_HERE,
+                    out_trade_no=row["out_trade_no"],
+                    out_refund_no=number,
+                    our_amount_fen=known.amount_fen if known else None,
+                    their_amount_fen=row["amount_fen"],
+                )
+            )
+    return findings
+
+
 def do_reconcile(
-    *, account: OfficialAccount, bill_date: dt.date, actor: Any = None
+    *,
+    account: OfficialAccount,
+    bill_date: dt.date,
+    actor: Any = None,
+    now: dt.datetime | None = None,
 ) -> ReconciliationRun:
     """Compare our payments of one Beijing day with WeChat Pay's trade bill; store the findings
     (paid here but missing there, there but not paid here, amounts that differ)."""
@@ -963,12 +1118,13 @@ def do_reconcile(
                         their_amount_fen=row["amount_fen"],
                     )
                 )
+        findings += _refund_findings(account, start, text)
     with transaction.atomic():
         run, _created = ReconciliationRun.objects.update_or_create(
             account=account,
             bill_date=bill_date,
             defaults={
-                "ran_at": timezone.now(),
+                "ran_at": now or timezone.now(),
                 "our_count": len(ours),
                 "our_total_fen": sum(o.amount_fen for o in ours.values()),
                 "their_count": len(theirs),
@@ -989,6 +1145,50 @@ def do_reconcile(
             detail={"bill_date": bill_date.isoformat(), "findings": len(findings), "error": error},
         )
     return run
+
+
+# WeChat Pay's trade bill of a day is ready the next morning (after 9:00 Beijing time); the daily
+# reconciliation runs from this hour, and a day whose bill could not be had is tried again hourly.
+RECONCILE_FROM_HOUR = 10
+RECONCILE_RETRY_SECONDS = 3600
+
+
+def reconcile_due(*, now: dt.datetime | None = None) -> int:
+    """The daily reconciliation (`payments_work --loop` calls it every round): from 10:00
+    Beijing time, reconcile yesterday for every enabled merchant that has no run for it yet, or
+    whose run failed (no bill) over an hour ago. Idempotent per merchant and day, and safe in
+    several processes: a day is claimed with a unique row (or a conditional update) first.
+    Returns how many accounts were reconciled."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    if local.hour < RECONCILE_FROM_HOUR:
+        return 0
+    bill_date = local.date() - dt.timedelta(days=1)
+    count = 0
+    for merchant in Merchant.objects.filter(is_enabled=True).select_related("account"):
+        account = merchant.account
+        run = ReconciliationRun.objects.filter(account=account, bill_date=bill_date).first()
+        if run is None:
+            try:
+                with transaction.atomic():
+                    ReconciliationRun.objects.create(
+                        account=account, bill_date=bill_date, ran_at=now, error="running"
+                    )
+            except IntegrityError:
+                continue  # another process claimed it
+        elif not run.error or run.ran_at > now - dt.timedelta(seconds=RECONCILE_RETRY_SECONDS):
+            continue
+        elif not ReconciliationRun.objects.filter(pk=run.pk, ran_at=run.ran_at).update(ran_at=now):
+            continue
+        try:
+            do_reconcile(account=account, bill_date=bill_date, now=now)
+        except AppError as exc:  # a bill we cannot read: kept as the run's error, tried again
+            logger.warning("payments: reconciliation of %s failed: %s", account.slug, exc.code)
+            ReconciliationRun.objects.filter(account=account, bill_date=bill_date).update(
+                ran_at=now, error=str(exc.message)[:200]
+            )
+        count += 1
+    return count
 
 
 # --- configuration --------------------------------------------------------------------------------
@@ -1081,9 +1281,21 @@ def check_save_biller(
         urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc
     ):
         errors["base_url"] = _("The HTTP connector needs the address of the biller's system.")
+    pattern = str(data.get("reference_pattern") or "").strip()
+    if pattern:
+        try:
+            compiled = re.compile(pattern)
+        except re.error:
+            compiled = None
+        # The pattern must not let through what a URL path segment would carry elsewhere.
+        if compiled is None or any(compiled.fullmatch(p) for p in ("..", "a/b", "a?b", "a#b")):
+            errors["reference_pattern"] = _(
+                "The format is a regular expression of the allowed characters, such as [0-9]{8,12}."
+            )
     if errors:
         raise AppError("invalid_biller", _("Please correct the marked fields."), errors=errors)
     target = biller or Biller(account=account, code=code)
+    target.reference_pattern = pattern
     target.name = name[:100]
     target.kind = kind
     target.connector = connector

@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -41,8 +43,44 @@ __all__ = [
     "connector_for",
 ]
 
-ACCOUNT_NUMBER_RE = re.compile(r"^\d{8,12}$")
-DECISION_NUMBER_RE = re.compile(r"^\d{15,16}$")
+# The demo billers' own formats (stricter than the defaults below).
+ACCOUNT_NUMBER_RE = re.compile(r"[0-9]{8,12}")
+DECISION_NUMBER_RE = re.compile(r"[0-9]{15,16}")
+# What a reference must look like before it goes anywhere near a biller (a per-biller pattern,
+# `Biller.reference_pattern`, replaces these): ASCII digits only, never `\d` (which takes
+# full-width and other scripts' digits).
+DEFAULT_REFERENCE_PATTERNS = {
+    "utility": r"[0-9]{6,20}",
+    "fine": r"[0-9]{15,16}",
+}
+
+
+class InvalidReference(ConnectorError):
+    """The reference is not in the biller's format: it is never sent to the biller."""
+
+    outcome = "invalid_reference"
+
+
+def normalise_reference(raw: str) -> str:
+    """As the citizen typed it → as the biller knows it: NFKC (full-width digits ７ → 7, as
+    Chinese IMEs type them), then without spaces and hyphens."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return re.sub(r"[\s\-‐‑‒–—―]+", "", text)
+
+
+def reference_pattern(biller: Biller) -> str:
+    if biller.reference_pattern:
+        return biller.reference_pattern
+    return DEFAULT_REFERENCE_PATTERNS["fine" if biller.kind == BillerKind.FINE else "utility"]
+
+
+def check_reference(biller: Biller, raw: str) -> str:
+    """The normalised reference when it matches the biller's pattern (whole string, ASCII);
+    InvalidReference otherwise."""
+    reference = normalise_reference(raw)
+    if not reference.isascii() or not re.fullmatch(reference_pattern(biller), reference):
+        raise InvalidReference("the reference is not in the biller's format")
+    return reference
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,8 +305,12 @@ class HttpBiller:
         )
 
     def lookup(self, reference: str, *, subject: Subject | None) -> Bill:
+        # Checked again here (the actions check first): nothing unchecked reaches the URL, and
+        # the path segment is encoded whatever the pattern lets through.
+        reference = check_reference(self.biller, reference)
         data = call_json(
-            self._endpoint("GET"), url=f"{self.biller.base_url.rstrip('/')}/bills/{reference}"
+            self._endpoint("GET"),
+            url=f"{self.biller.base_url.rstrip('/')}/bills/{quote(reference, safe='')}",
         )
         try:
             amount = data["amount_fen"]
@@ -294,6 +336,7 @@ class HttpBiller:
         order_no: str,
         transaction_id: str,
     ) -> str:
+        bill_reference = check_reference(self.biller, bill_reference)
         data = call_json(
             self._endpoint("POST"),
             url=f"{self.biller.base_url.rstrip('/')}/write-offs",

@@ -5,7 +5,9 @@ whose platform key is generated once and kept.
 
 `publish_demo` adds two settled payments of 张伟 yesterday (both sides: ours and the mock WeChat
 Pay's) and reconciles yesterday, then gives the water account its menu (生活缴费 → 水费 / 电费 / 燃气费 / 缴费记录) and
-the police account a 罚款 keyword reply with the link to 缴纳罚款.
+the police account a 罚款 keyword reply with the link to 缴纳罚款 (the police menu's 服务事项 has
+缴纳罚款 too: weizheng/menus/demo.py). The persona 周明, bound on the police account, has two
+unpaid fines (records' demo violations: weizheng/records/connectors/demo.py PINNED_VIOLATIONS).
 
 Try it in the simulator: water account → 生活缴费 → 水费 → a demo account number (3100012345)
 → 缴费 → 支付 in the payment sheet → the receipt. Safe to run again."""
@@ -17,6 +19,7 @@ import secrets
 from typing import Any
 
 from django.db import transaction
+from django.utils.html import escape
 
 from weizheng.wechat.models import OfficialAccount
 
@@ -37,7 +40,7 @@ MERCHANTS: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
     "police": (
         "平安市公安局交通警察支队",
         "1900012602",
-        [("fines", "平安市公安局交通警察支队（交通违法罚款）", "fine")],
+        [("fines", "平安市公安局交通警察支队", "fine")],
     ),
 }
 
@@ -212,6 +215,17 @@ def water_menu(h5_base: str) -> dict[str, Any]:
     }
 
 
+def fines_reply_text(h5_base: str) -> str:
+    """The police account's 罚款 keyword reply: a text with a link, as the other apps reply
+    (WeChat renders <a href> in text messages; a bare URL is not a link in every client)."""
+    url = escape(f"{h5_base.rstrip('/')}/police/pay/fines/")
+    return (
+        f'交通违法罚款可用微信支付缴纳：<a href="{url}">缴纳交通违法罚款</a>\n'
+        "完成实名绑定后，页面会列出您名下未缴纳的罚款，也可输入处罚决定书编号查询。"
+        "缴纳后系统自动向交警支队销账并通知您。"
+    )
+
+
 def publish_demo(stdout: Any, stderr: Any) -> None:
     from weizheng.core.errors import AppError
     from weizheng.menus.actions import do_publish_menu, do_save_menu
@@ -260,10 +274,7 @@ def publish_demo(stdout: Any, stderr: Any) -> None:
                 "name": "缴纳罚款",
                 "pattern": "罚款|缴费|交罚款",
                 "match": "regex",
-                "text": (
-                    "交通违法罚款可用微信支付缴纳：打开 "
-                    f"{h5_base}/police/pay/fines/ ，输入处罚决定书编号（完成实名绑定后，"
-                    "页面会列出您名下未缴纳的罚款）。缴纳后系统自动向交警支队销账并通知您。"
-                ),
+                "reply_type": "text",
+                "text": fines_reply_text(h5_base),
             },
         )

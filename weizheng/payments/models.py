@@ -53,6 +53,9 @@ class Biller(models.Model):
     connector = models.CharField(_("connector"), max_length=8, default="demo")
     base_url = models.CharField(_("backend address"), max_length=300, blank=True)
     secret = EncryptedTextField(_("HMAC key"), blank=True)
+    # A regular expression the whole (normalised) reference must match before it is sent to the
+    # biller; empty = the default of the kind (connectors.DEFAULT_REFERENCE_PATTERNS).
+    reference_pattern = models.CharField(_("reference format"), max_length=100, blank=True)
     # Demo backends only: answer as if the biller's system were down (to show retries).
     demo_unavailable = models.BooleanField(_("simulate an outage"), default=False)
     is_enabled = models.BooleanField(_("enabled"), default=True)
@@ -199,6 +202,12 @@ class WriteOffState(models.TextChoices):
     PENDING = "pending", _("Waiting")
     DONE = "done", _("Written off")
     FAILED = "failed", _("Refused by the biller")
+    # Refunded in full before the biller wrote it off: never sent to the biller; nothing to do.
+    CALLED_OFF = "called_off", _("Called off (refunded in full)")
+    # Refunded in full after the write-off: the biller still has the bill paid, finance must have
+    # it reverse the write-off (冲正) and then mark it reversed.
+    REVERSAL_DUE = "reversal_due", _("The biller must be told to reverse it")
+    REVERSED = "reversed", _("Reversed by the biller")
 
 
 class WriteOff(models.Model):
@@ -206,7 +215,7 @@ class WriteOff(models.Model):
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="write_off")
     state = models.CharField(
-        max_length=8, choices=WriteOffState.choices, default=WriteOffState.PENDING
+        max_length=12, choices=WriteOffState.choices, default=WriteOffState.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -257,6 +266,9 @@ class FindingKind(models.TextChoices):
     MISSING_THERE = "missing_there", _("Paid here, missing from WeChat Pay's bill")
     MISSING_HERE = "missing_here", _("In WeChat Pay's bill, not paid here")
     AMOUNT_MISMATCH = "amount_mismatch", _("Amounts differ")
+    REFUND_NOT_THERE = "refund_not_there", _("Refunded here, missing from WeChat Pay's bill")
+    REFUND_NOT_HERE = "refund_not_here", _("Refund in WeChat Pay's bill, not refunded here")
+    REFUND_AMOUNT = "refund_amount", _("Refund amounts differ")
 
 
 class ReconciliationRun(models.Model):
@@ -287,6 +299,7 @@ class ReconciliationFinding(models.Model):
     kind = models.CharField(max_length=16, choices=FindingKind.choices)
     out_trade_no = models.CharField(max_length=32)
     transaction_id = models.CharField(max_length=32, blank=True)
+    out_refund_no = models.CharField(max_length=64, blank=True)  # refund findings
     our_amount_fen = models.BigIntegerField(null=True, blank=True)
     their_amount_fen = models.BigIntegerField(null=True, blank=True)
 

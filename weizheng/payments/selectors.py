@@ -13,7 +13,16 @@ from weizheng.records.connectors.base import Subject
 from weizheng.wechat.models import OfficialAccount
 
 from . import connectors
-from .models import Biller, BillerKind, LedgerEntry, Order, ReconciliationRun
+from .models import (
+    HOLDING_STATES,
+    Biller,
+    BillerKind,
+    DemoBillerPayment,
+    LedgerEntry,
+    Order,
+    ReconciliationRun,
+    WriteOffState,
+)
 
 
 def enabled_billers(*, account: OfficialAccount) -> QuerySet[Biller]:
@@ -55,8 +64,47 @@ def suggestions(*, biller: Biller, subject: Subject | None) -> list[str]:
         if subject is None:
             return []
         fines = connectors.citizen_fines(subject.id_number, timezone.localdate())
-        return [f["decision_number"] for f in fines if not f["paid_elsewhere"]][-3:]
-    return list(connectors.DEMO_ACCOUNTS.get(BillerKind(biller.kind), []))
+        unpaid = [f["decision_number"] for f in fines if not f["paid_elsewhere"]]
+        # Paid here (or being paid: the order holds it), or written off at the demo biller.
+        held = set(
+            Order.objects.filter(
+                biller=biller, reference__in=unpaid, state__in=HOLDING_STATES
+            ).values_list("reference", flat=True)
+        ) | set(
+            DemoBillerPayment.objects.filter(
+                biller_code=biller.code, reference__in=unpaid
+            ).values_list("reference", flat=True)
+        )
+        return [number for number in unpaid if number not in held][-3:]
+    # Not the demo numbers whose bill of this period is paid already (here or at the biller).
+    period = connectors.bill_period(timezone.localdate())
+    paid = set(
+        DemoBillerPayment.objects.filter(biller_code=biller.code, period=period).values_list(
+            "reference", flat=True
+        )
+    ) | set(
+        Order.objects.filter(biller=biller, period=period, state__in=HOLDING_STATES).values_list(
+            "reference", flat=True
+        )
+    )
+    return [n for n in connectors.DEMO_ACCOUNTS.get(BillerKind(biller.kind), []) if n not in paid]
+
+
+def citizen_paid_order(
+    *, account: OfficialAccount, openid: str, biller: Biller, reference: str
+) -> Order | None:
+    """The citizen's own paid order of this bill or fine (for the link to its receipt)."""
+    return (
+        Order.objects.filter(
+            account=account,
+            openid=openid,
+            biller=biller,
+            reference=connectors.normalise_reference(reference),
+            state__in=["paid", "settled"],
+        )
+        .order_by("-paid_at")
+        .first()
+    )
 
 
 def staff_orders(*, account: OfficialAccount, state: str = "", query: str = "") -> QuerySet[Order]:
@@ -68,6 +116,11 @@ def staff_orders(*, account: OfficialAccount, state: str = "", query: str = "") 
             reference__icontains=query
         )
     return orders
+
+
+def reversals_due(*, account: OfficialAccount) -> QuerySet[Order]:
+    """Orders refunded in full after their write-off: the biller must reverse it (冲正)."""
+    return Order.objects.filter(account=account, write_off__state=WriteOffState.REVERSAL_DUE)
 
 
 def staff_order_or_404(*, account: OfficialAccount, pk: int) -> Order:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", staff_views.orders, name="orders"),
     path("orders/<int:pk>/", staff_views.order_detail, name="order"),
     path("orders/<int:pk>/refund/", staff_views.refund, name="refund"),
+    path("orders/<int:pk>/reversed/", staff_views.mark_reversed, name="reversed"),
     path("reconciliation/", staff_views.reconciliation, name="reconciliation"),
     path("reconciliation/run/", staff_views.reconcile, name="reconcile"),
     path("reconciliation/<int:pk>.csv", staff_views.reconciliation_csv, name="reconciliation-csv"),

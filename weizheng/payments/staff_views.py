@@ -43,6 +43,14 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _csv_text(value: str | None) -> str:
+    """A long number kept as text: WeChat Pay's own bill prefixes such values with a backtick,
+    so that Excel shows 4200001234567890123456789012, not 4.2E+27, and readers of its bill
+    (ours: actions.parse_trade_bill) strip it. We do the same for transaction ids, account and
+    decision numbers: strip one leading backtick to get the value back."""
+    return f"`{value}" if value else ""
+
+
 def _csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -63,6 +71,9 @@ def orders(request: HttpRequest, account: Any) -> HttpResponse:
     state = request.GET.get("state", "")
     query = request.GET.get("q", "").strip()
     found = selectors.staff_orders(account=account, state=state, query=query)
+    follow_up = request.GET.get("follow_up", "") == "reversal"
+    if follow_up:
+        found = found.filter(write_off__state=WriteOffState.REVERSAL_DUE)
     if request.GET.get("format") == "csv":
         do_audit(
             action="payments.orders_exported",
@@ -88,9 +99,9 @@ def orders(request: HttpRequest, account: Any) -> HttpResponse:
             [
                 [
                     o.out_trade_no,
-                    o.transaction_id or "",
+                    _csv_text(o.transaction_id),
                     o.biller.name,
-                    o.reference,
+                    _csv_text(o.reference),
                     o.period,
                     _yuan(o.amount_fen),
                     _yuan(o.refunded_fen),
@@ -121,6 +132,8 @@ def orders(request: HttpRequest, account: Any) -> HttpResponse:
                 for value, label in LedgerAccount.choices
             ],
             "ledger_total": sum(balances.values()),
+            "follow_up": follow_up,
+            "reversals_due": selectors.reversals_due(account=account).count(),
         },
     )
 
@@ -131,6 +144,42 @@ class RefundForm(forms.Form):
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=80)
     out_refund_no = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+MOVEMENTS = {
+    "pay": gettext_lazy("Payment received"),
+    "settle": gettext_lazy("Written off at the biller"),
+    "refund": gettext_lazy("Refund"),
+}
+EVENT_SOURCES = {
+    "notify": gettext_lazy("Payment notify"),
+    "query": gettext_lazy("Payment query"),
+    "refund_notify": gettext_lazy("Refund notify"),
+    "refund_query": gettext_lazy("Refund query"),
+}
+
+
+WRITE_OFF_ERRORS = {
+    "unavailable": gettext_lazy("The biller's system could not be reached."),
+    "timeout": gettext_lazy("The biller's system did not answer in time."),
+    "malformed": gettext_lazy("The biller's system gave an answer that cannot be read."),
+    "refused": gettext_lazy("The biller refused it."),
+    "not_found": gettext_lazy("The biller does not know this bill."),
+    "invalid_reference": gettext_lazy("The reference is not in the biller's format."),
+}
+
+
+def _write_off_error(last_error: str) -> tuple[str, str]:
+    """A write-off's last error ("<outcome>: <detail>") → (what finance reads, the raw detail)."""
+    outcome, _sep, _detail = last_error.partition(": ")
+    label = WRITE_OFF_ERRORS.get(outcome)
+    return (str(label), last_error) if label else (last_error, "")
+
+
+def _movement_label(movement: str) -> str:
+    """pay:/settle:/refund:<number> as finance reads it; the raw name stays in the title."""
+    kind, _sep, _number = movement.partition(":")
+    return str(MOVEMENTS.get(kind, movement))
 
 
 @account_page("payments.view")
@@ -151,10 +200,17 @@ def order_detail(request: HttpRequest, account: Any, pk: int) -> HttpResponse:
             "order": order,
             "amount": format_yuan(order.amount_fen),
             "ledger": [
-                (e, format_yuan(e.amount_fen, signed=True)) for e in order.ledger_entries.all()
+                (e, format_yuan(e.amount_fen, signed=True), _movement_label(e.movement))
+                for e in order.ledger_entries.all()
             ],
-            "events": PaymentEvent.objects.filter(order=order)[:50],
+            "events": [
+                (e, EVENT_SOURCES.get(e.source, e.source))
+                for e in PaymentEvent.objects.filter(order=order)[:50]
+            ],
             "write_off": getattr(order, "write_off", None),
+            "write_off_error": _write_off_error(
+                getattr(getattr(order, "write_off", None), "last_error", "")
+            ),
             "refunds": [(r, format_yuan(r.amount_fen)) for r in order.refunds.all()],
             "can_refund": can_refund
             and order.state in (OrderState.PAID, OrderState.SETTLED)
@@ -162,8 +218,21 @@ def order_detail(request: HttpRequest, account: Any, pk: int) -> HttpResponse:
             "form": form,
             "write_off_failed": getattr(getattr(order, "write_off", None), "state", "")
             == WriteOffState.FAILED,
+            "reversal_due": getattr(getattr(order, "write_off", None), "state", "")
+            == WriteOffState.REVERSAL_DUE,
+            "can_mark_reversed": can_refund,
         },
     )
+
+
+@require_POST
+@account_page("payments.refund")
+def mark_reversed(request: HttpRequest, account: Any, pk: int) -> HttpResponse:
+    """Finance confirms the biller reversed the write-off of an order refunded in full."""
+    order = selectors.staff_order_or_404(account=account, pk=pk)
+    if actions.do_mark_reversed(order=order, actor=request.user):
+        messages.success(request, _("The biller's reversal of this payment was recorded."))
+    return redirect("office-payments:order", account_id=account.pk, pk=order.pk)
 
 
 @require_POST
@@ -258,6 +327,7 @@ def reconciliation_csv(request: HttpRequest, account: Any, pk: int) -> HttpRespo
             _("Finding"),
             _("Order number"),
             _("WeChat Pay transaction"),
+            _("Refund number"),
             _("Our amount (yuan)"),
             _("WeChat Pay's amount (yuan)"),
         ],
@@ -265,7 +335,8 @@ def reconciliation_csv(request: HttpRequest, account: Any, pk: int) -> HttpRespo
             [
                 f.get_kind_display(),
                 f.out_trade_no,
-                f.transaction_id,
+                _csv_text(f.transaction_id),
+                f.out_refund_no,
                 _yuan(f.our_amount_fen),
                 _yuan(f.their_amount_fen),
             ]
@@ -358,6 +429,16 @@ class BillerForm(forms.Form):
     base_url = forms.CharField(
         label=gettext_lazy("Backend address"), required=False, max_length=300
     )
+    reference_pattern = forms.CharField(
+        label=gettext_lazy("Reference format"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy(
+            "A regular expression the whole account or decision number must match, for example "
+            "[0-9]{8,12}. Leave empty for the default: 6 to 20 digits, or 15 or 16 digits for "
+            "traffic fines."
+        ),
+    )
     secret = forms.CharField(
         label=gettext_lazy("HMAC key"),
         required=False,
@@ -396,6 +477,7 @@ def biller_edit(request: HttpRequest, account: Any, pk: int | None = None) -> Ht
                 "kind": biller.kind,
                 "connector": biller.connector,
                 "base_url": biller.base_url,
+                "reference_pattern": biller.reference_pattern,
             }
             if biller
             else {"connector": "demo"}

@@ -18,6 +18,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -56,13 +57,17 @@ def index(request: HttpRequest) -> HttpResponse:
     """缴费: the billers of this account and the citizen's recent payments."""
     account = request.account  # type: ignore[attr-defined]
     openid = request.citizen_openid  # type: ignore[attr-defined]
+    billers = list(selectors.enabled_billers(account=account))
+    # What this account takes (its own billers' kinds), not every kind there is.
+    kinds = list(dict.fromkeys(str(b.get_kind_display()) for b in billers))
     return _no_store(
         render(
             request,
             "payments/h5/index.html",
             {
                 "account": account,
-                "billers": selectors.enabled_billers(account=account),
+                "billers": billers,
+                "offered": pgettext("list separator", ", ").join(kinds),
                 "orders": selectors.citizen_orders(account=account, openid=openid)[:20],
             },
         )
@@ -93,6 +98,8 @@ def lookup(request: HttpRequest, biller_code: str) -> HttpResponse:
         "is_fine": biller.kind == BillerKind.FINE,
         "reference": "",
         "suggestions": selectors.suggestions(biller=biller, subject=subject),
+        # The demo fines backend knows all of the citizen's fines: "none" is then an answer.
+        "lists_fines": biller.kind == BillerKind.FINE and biller.connector == "demo",
     }
     status = 200
     if request.method == "POST":
@@ -113,8 +120,18 @@ def lookup(request: HttpRequest, biller_code: str) -> HttpResponse:
                 context["amount"] = format_yuan(bill.amount_fen)
             except AppError as exc:
                 outcome = exc.code
-                context["error"] = exc.message
                 status = 200 if exc.code in ("not_found", "already_paid") else exc.status
+                if exc.code == "already_paid":
+                    # Not an error: a notice, with the receipt when the citizen paid it here.
+                    context["notice"] = exc.message
+                    context["paid_order"] = selectors.citizen_paid_order(
+                        account=account,
+                        openid=request.citizen_openid,  # type: ignore[attr-defined]
+                        biller=biller,
+                        reference=reference,
+                    )
+                else:
+                    context["error"] = exc.message
             if subject is not None:
                 # A fine is looked up in the bound citizen's name: an access to personal data.
                 do_audit(

@@ -85,5 +85,5 @@ def test_demo_publish_creates_the_menu_and_qr_codes_on_the_platform_once(live_se
     from weizheng.core.management.commands.demo_load import DEPARTMENTS
 
     logins = 1 + len({username for _name, _slugs, clerks in DEPARTMENTS for username, _ in clerks})
-    assert logins == 14
+    assert logins == 15
     assert TOTPDevice.objects.filter(name="demo", confirmed=True).count() == logins

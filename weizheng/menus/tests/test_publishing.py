@@ -53,7 +53,7 @@ def test_a_saved_draft_keeps_the_structure_it_was_given(plain_account, clerk):
     )
     assert menu.status == MenuStatus.DRAFT
     assert menu_structure(menu=menu) == police_demo_structure()
-    assert MenuButton.objects.filter(menu=menu).count() == 14
+    assert MenuButton.objects.filter(menu=menu).count() == 15
     saved = AuditLog.objects.get(action="menus.save")
     assert saved.actor == clerk and saved.account == plain_account
     assert saved.detail["menu"] == police_demo_structure()
@@ -124,6 +124,7 @@ def test_publishing_puts_the_menu_on_wechat(mock_account, clerk):
         "police/services/guides/",
         "police/appointments/",
         "police/me/",
+        "police/pay/fines/",
     ]
     assert audit_actions(menu) == ["menus.save", "menus.publish"]
 
@@ -201,8 +202,8 @@ def test_a_view_url_outside_the_allowed_domains_is_refused_before_any_api_call(m
     )
     with pytest.raises(AppError) as refused:
         do_publish_menu(menu=menu, actor=clerk, allowed_domains=["gaj.pingan.gov.cn"])
-    # The four 服务事项 pages and 政策文件 lead to the demo host, not the account's domain.
-    assert [p["code"] for p in refused.value.extra["problems"]] == ["url_domain_not_allowed"] * 5
+    # The five 服务事项 pages and 政策文件 lead to the demo host, not the account's domain.
+    assert [p["code"] for p in refused.value.extra["problems"]] == ["url_domain_not_allowed"] * 6
     assert not menu_api_calls(mock_account).exists()
 
 

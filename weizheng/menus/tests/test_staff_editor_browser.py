@@ -131,4 +131,9 @@ def test_buttons_are_moved_and_removed(browser_page):
     page.wait_for_load_state()
     buttons = menu_structure(menu=Menu.objects.get(pk=menu.pk))["button"]
     assert [b["name"] for b in buttons] == ["便民指南", "服务事项"]
-    assert [s["name"] for s in buttons[1]["sub_button"]] == ["办事指南", "预约办事", "我的信息"]
+    assert [s["name"] for s in buttons[1]["sub_button"]] == [
+        "办事指南",
+        "预约办事",
+        "我的信息",
+        "缴纳罚款",
+    ]

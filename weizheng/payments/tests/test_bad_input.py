@@ -77,7 +77,7 @@ def test_a_bill_being_paid_by_someone_else_is_refused_and_the_same_citizen_gets_
 
 def test_an_unknown_account_number_is_not_found(pay_world):
     with pytest.raises(AppError) as refused:
-        _order(pay_world, reference="12")
+        _order(pay_world, reference="1234567")
     assert (refused.value.code, refused.value.status) == ("not_found", 404)
     assert not Order.objects.exists()
 

@@ -159,3 +159,48 @@ def test_a_paying_order_whose_notify_was_lost_is_found_by_the_sweep(pay_world):
 
     order.refresh_from_db()
     assert order.transaction_id == mock_order.transaction_id
+
+
+def test_a_double_tap_gives_the_citizen_their_own_order_once(pay_world, monkeypatch):
+    from weizheng.payments import wechatpay
+    from weizheng.wechat_mock.models import MockPayOrder
+
+    original = wechatpay.create_jsapi_order
+
+    def slow(*args, **kwargs):  # the first order's WeChat call is still in flight
+        import time
+
+        time.sleep(0.5)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(wechatpay, "create_jsapi_order", slow)
+
+    results = _together(pay_world.order, pay_world.order)
+
+    assert all(isinstance(r, Order) for r in results), results
+    first, second = results
+    assert first.pk == second.pk and first.state == second.state == OrderState.PAYING  # type: ignore[union-attr]
+    assert Order.objects.count() == 1
+    assert MockPayOrder.objects.count() == 1
+
+
+def test_someone_else_paying_the_same_bill_is_still_refused(pay_world, monkeypatch):
+    from weizheng.core.errors import AppError
+    from weizheng.payments import wechatpay
+
+    original = wechatpay.create_jsapi_order
+
+    def slow(*args, **kwargs):
+        import time
+
+        time.sleep(0.5)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(wechatpay, "create_jsapi_order", slow)
+
+    results = _together(pay_world.order, lambda: pay_world.order(openid="oAnotherCitizen"))
+
+    orders = [r for r in results if isinstance(r, Order)]
+    refusals = [r for r in results if isinstance(r, AppError)]
+    assert len(orders) == 1 and len(refusals) == 1, results
+    assert refusals[0].code == "bill_in_payment"

@@ -100,3 +100,43 @@ def test_the_demo_history_is_settled_on_both_sides_and_reconciles_cleanly(live_s
     run = do_reconcile(account=water, bill_date=timezone.localdate() - dt.timedelta(days=1))
     assert (run.error, run.our_count, run.their_count) == ("", 2, 2)
     assert not run.findings.exists()
+
+
+ZHOU_MING_ID = "440304198506120035"  # weizheng/identity/demo.py
+
+
+@pytest.mark.parametrize("today", ["2026-01-01", "2026-06-15", "2026-11-27", "2027-03-01"])
+def test_the_demo_persona_zhou_ming_always_has_unpaid_fines_among_his_violations(today):
+    import datetime as dt
+
+    from weizheng.payments import connectors
+    from weizheng.records.connectors import demo as records_demo
+
+    day = dt.date.fromisoformat(today)
+    unpaid = [f for f in connectors.citizen_fines(ZHOU_MING_ID, day) if not f["paid_elsewhere"]]
+    plate = records_demo.citizen_plates(ZHOU_MING_ID)[0]
+    _summary, violations = records_demo.violations(ZHOU_MING_ID, {"plate": plate}, day)
+
+    assert [f["fine"] for f in unpaid][-2:] == [15_000, 10_000]
+    # the same violations 综合查询 shows, decided (已处理)
+    shown = {(v["behaviour"], v["occurred_at"]) for v in violations if v["is_handled"]}
+    assert {(f["behaviour"], f["occurred_at"]) for f in unpaid} <= shown
+
+
+def test_the_fines_keyword_reply_is_a_link_to_the_fines_page():
+    text = demo.fines_reply_text("http://127.0.0.1:8000/h5/")
+
+    assert '<a href="http://127.0.0.1:8000/h5/police/pay/fines/">缴纳交通违法罚款</a>' in text
+
+
+def test_the_police_menu_offers_paying_fines_under_services():
+    from weizheng.menus.demo import police_demo_structure
+
+    services = police_demo_structure("https://wx.example.gov.cn/h5")["button"][1]
+    assert services["name"] == "服务事项"
+    assert len(services["sub_button"]) == 5  # WeChat's most
+    assert services["sub_button"][-1] == {
+        "type": "view",
+        "name": "缴纳罚款",
+        "url": "https://wx.example.gov.cn/h5/police/pay/fines/",
+    }

@@ -63,11 +63,21 @@ def test_looking_a_bill_up_shows_its_amount_in_yuan_and_details(pay_world):
 
 def test_an_unknown_account_number_gets_a_clear_message_and_no_pay_button(pay_world):
     page = (
-        _client(pay_world).post(f"{_h5(pay_world)}/water/", {"reference": "123"}).content.decode()
+        _client(pay_world)
+        .post(f"{_h5(pay_world)}/water/", {"reference": "1234567"})
+        .content.decode()
     )
     # the water account's page is served in Chinese
     assert "收费单位没有该户号的账单。" in page
     assert 'data-testid="order-form"' not in page
+
+
+def test_a_reference_not_in_the_billers_format_is_a_form_error(pay_world):
+    page = _client(pay_world).post(f"{_h5(pay_world)}/water/", {"reference": "../../admin"})
+
+    assert page.status_code == 400
+    assert 'data-testid="error"' in page.content.decode()
+    assert 'data-testid="order-form"' not in page.content.decode()
 
 
 def test_the_pay_page_hands_signed_parameters_to_the_payment_sheet(pay_world):
@@ -215,3 +225,136 @@ def test_a_decision_number_of_someone_else_is_not_found(pay_world):
     )
     page = _client(pay_world).post(f"{_h5(pay_world)}/fines/", {"reference": "4409991234567890"})
     assert "您名下没有该决定书编号的未缴罚款。" in page.content.decode()
+
+
+def test_a_fine_paid_here_is_no_longer_offered_as_unpaid(pay_world):
+    id_number, unpaid = _citizen_with_an_unpaid_fine()
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=id_number
+    )
+    client = _client(pay_world)
+    number = unpaid[-1]["decision_number"]
+    order, _ = _order_through_pages(pay_world, client, "fines", number)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid, send_notify=False)
+    client.get(f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt")  # the fallback query
+    order.refresh_from_db()
+    assert order.state in (OrderState.PAID, OrderState.SETTLED)
+
+    page = client.get(f"{_h5(pay_world)}/fines/").content.decode()
+
+    assert number not in page
+
+
+def test_a_bound_citizen_without_unpaid_fines_is_told_so(pay_world):
+    from weizheng.identity.idcard import check_digit
+
+    for serial in range(100, 400):
+        base = f"44030519850615{serial:03d}"
+        id_number = base + check_digit(base)
+        if not [f for f in _fines_of(id_number) if not f["paid_elsewhere"]]:
+            break
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=id_number
+    )
+
+    page = _client(pay_world).get(f"{_h5(pay_world)}/fines/").content.decode()
+
+    assert 'data-testid="no-fines"' in page
+    assert 'data-testid="suggestion"' not in page
+
+
+def test_a_citizen_with_unpaid_fines_is_not_told_there_are_none(pay_world):
+    id_number, _unpaid = _citizen_with_an_unpaid_fine()
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=id_number
+    )
+
+    page = _client(pay_world).get(f"{_h5(pay_world)}/fines/").content.decode()
+
+    assert 'data-testid="no-fines"' not in page
+
+
+def _fines_of(id_number):
+    return connectors.citizen_fines(id_number, timezone.localdate())
+
+
+def test_the_receipt_names_the_bill_holder_as_such_and_the_seal_is_the_payees(pay_world):
+    client = _client(pay_world)
+    order, _ = _order_through_pages(pay_world, client)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid, send_notify=False)
+
+    page = client.get(f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt").content.decode()
+
+    assert 'data-field="holder-label">户名<' in page
+    assert "缴费人" not in page  # the holder is not necessarily who paid
+    assert 'data-field="seal">平安市自来水有限公司<' in page
+
+
+def test_a_fine_is_shown_in_fine_wording(pay_world):
+    id_number, unpaid = _citizen_with_an_unpaid_fine()
+    make_binding(
+        account=pay_world.account, openid=pay_world.openid, name="张伟", id_number=id_number
+    )
+    client = _client(pay_world)
+    number = unpaid[-1]["decision_number"]
+
+    lookup = client.post(f"{_h5(pay_world)}/fines/", {"reference": number}).content.decode()
+    order, _ = _order_through_pages(pay_world, client, "fines", number)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid, send_notify=False)
+    receipt = client.get(f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt").content.decode()
+
+    for page in (lookup, receipt):
+        assert 'data-field="holder-label">' in page
+        assert "户名" not in page and "缴费人" not in page
+    assert "应缴罚款" in lookup
+    assert "按账单全额缴纳" not in lookup  # the bill's wording
+
+
+def test_the_index_lists_what_this_account_takes(pay_world):
+    from weizheng.payments.models import Biller
+
+    Biller.objects.filter(pk=pay_world.fines.pk).update(is_enabled=False)
+
+    page = _client(pay_world).get(f"{_h5(pay_world)}/").content.decode()
+
+    offered = re.search(r'data-testid="offered">([^<]*)<', page).group(1)
+    assert "水费" in offered and "电费" in offered
+    assert "交通违法罚款" not in page and "燃气费" not in offered
+
+
+def test_a_bill_paid_already_is_a_notice_with_the_receipt_and_no_longer_a_quick_pick(pay_world):
+    client = _client(pay_world)
+    order, _ = _order_through_pages(pay_world, client)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid, send_notify=False)
+    client.get(f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt")  # the fallback query
+
+    again = client.post(f"{_h5(pay_world)}/water/", {"reference": "3100012345"}).content.decode()
+    form = client.get(f"{_h5(pay_world)}/water/").content.decode()
+
+    notice = re.search(r'data-testid="notice">(.*?)</div>', again, re.S).group(1)
+    assert "该账单已缴清。" in notice
+    assert f"/orders/{order.out_trade_no}/receipt" in notice
+    assert 'data-testid="error"' not in again
+    picks = re.findall(r'data-testid="suggestion">(\d+)<', form)
+    assert picks == ["3100056789"]
+
+
+def test_the_receipt_refreshes_itself_only_while_the_write_off_is_pending(pay_world):
+    import datetime as dt
+
+    from weizheng.payments import actions
+    from weizheng.payments.models import Biller
+
+    client = _client(pay_world)
+    order, _ = _order_through_pages(pay_world, client)
+    Biller.objects.filter(pk=pay_world.water.pk).update(demo_unavailable=True)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid, send_notify=False)
+    receipt_url = f"{_h5(pay_world)}/orders/{order.out_trade_no}/receipt"
+
+    pending = client.get(receipt_url).content.decode()
+    assert 'data-state="paid"' in pending and 'http-equiv="refresh"' in pending
+
+    Biller.objects.filter(pk=pay_world.water.pk).update(demo_unavailable=False)
+    actions.process_due_write_offs(now=timezone.now() + dt.timedelta(hours=1))
+    done = client.get(receipt_url).content.decode()
+    assert 'data-state="settled"' in done and 'http-equiv="refresh"' not in done

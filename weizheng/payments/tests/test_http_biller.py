@@ -124,3 +124,49 @@ def test_the_write_off_sends_our_order_and_returns_the_utilitys_receipt(biller, 
 
     assert receipt == "WA-WZ2026112610000012345678"
     assert utility[0].write_offs["WZ2026112610000012345678"]["amount_fen"] == 6555
+
+
+@pytest.mark.parametrize(
+    "reference", ["../../admin", "x/../../secret", "a?x=1#frag", "3100012345/../../admin", ""]
+)
+def test_a_reference_not_in_the_billers_format_never_reaches_its_system(biller, utility, reference):
+    from weizheng.core.errors import AppError
+    from weizheng.payments import actions
+
+    with pytest.raises(AppError) as refused:
+        actions.check_lookup(biller=biller, reference=reference, subject=None)
+    assert (refused.value.code, refused.value.status) == ("invalid_reference", 400)
+    assert "6 to 20 digits" in refused.value.message
+    with pytest.raises(connectors.InvalidReference):
+        connectors.connector_for(biller).lookup(reference, subject=None)
+    with pytest.raises(connectors.InvalidReference):
+        connectors.connector_for(biller).write_off(
+            bill_reference=reference,
+            period="2026-10",
+            amount_fen=6555,
+            order_no="WZ2026112610000012345678",
+            transaction_id="4200000000000000000000000001",
+        )
+    assert utility[0].headers == []  # no request reached the utility
+
+
+def test_a_billers_own_format_is_enforced_and_the_path_segment_is_encoded(
+    biller, utility, monkeypatch
+):
+    biller.reference_pattern = "[0-9A-Z+]{6,20}"
+    biller.save()
+    seen: list[str] = []
+    original = connectors.call_json
+
+    def spy(endpoint, *, url, body=None):
+        seen.append(url)
+        return original(endpoint, url=url, body=body)
+
+    monkeypatch.setattr(connectors, "call_json", spy)
+    with pytest.raises(connectors.NotFound):
+        connectors.connector_for(biller).lookup("AB+123456", subject=None)
+    with pytest.raises(connectors.InvalidReference):
+        connectors.connector_for(biller).lookup("ab/../x", subject=None)
+
+    assert seen == [f"{biller.base_url}/bills/AB%2B123456"]
+    assert len(utility[0].headers) == 1

@@ -110,3 +110,103 @@ def test_todays_bill_is_not_available_yet(pay_world):
     run = actions.do_reconcile(account=pay_world.account, bill_date=timezone.localdate())
     assert "400" in run.error
     assert not run.findings.exists()
+
+
+def _today_at(hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(
+        timezone.localdate(), dt.time(hour, minute), tzinfo=timezone.get_current_timezone()
+    )
+
+
+def test_the_work_loop_reconciles_yesterday_once_after_ten(pay_world):
+    from weizheng.payments.models import ReconciliationRun
+
+    _paid(pay_world, "3100012345")
+
+    assert actions.reconcile_due(now=_today_at(9, 59)) == 0  # WeChat's bill is not ready
+    assert not ReconciliationRun.objects.exists()
+    assert actions.reconcile_due(now=_today_at(10, 5)) == 1
+    assert actions.reconcile_due(now=_today_at(10, 6)) == 0  # once per merchant and day
+    assert actions.reconcile_due(now=_today_at(23, 0)) == 0
+
+    run = ReconciliationRun.objects.get()
+    assert run.bill_date == _yesterday_noon().date()
+    assert (run.error, run.our_count, run.their_count) == ("", 1, 1)
+    assert AuditLog.objects.filter(action="payments.reconciled").count() == 1
+
+
+def test_a_day_whose_bill_could_not_be_had_is_tried_again_hourly(pay_world):
+    from weizheng.payments.models import Merchant, ReconciliationRun
+
+    _paid(pay_world, "3100012345")
+    good_url = pay_world.merchant.api_base_url
+    Merchant.objects.filter(pk=pay_world.merchant.pk).update(api_base_url="http://127.0.0.1:9/pay")
+
+    assert actions.reconcile_due(now=_today_at(10, 0)) == 1
+    assert ReconciliationRun.objects.get().error != ""
+    Merchant.objects.filter(pk=pay_world.merchant.pk).update(api_base_url=good_url)
+    assert actions.reconcile_due(now=_today_at(10, 30)) == 0  # not before an hour
+    assert actions.reconcile_due(now=_today_at(11, 1)) == 1
+
+    run = ReconciliationRun.objects.get()
+    assert (run.error, run.our_count, run.their_count) == ("", 1, 1)
+
+
+def test_the_work_command_runs_the_daily_reconciliation(pay_world, monkeypatch):
+    import io
+
+    from django.core.management import call_command
+
+    _paid(pay_world, "3100012345")
+    half_past_ten = _today_at(10, 30)
+    monkeypatch.setattr(timezone, "now", lambda: half_past_ten)
+    out = io.StringIO()
+
+    call_command("payments_work", stdout=out)
+
+    assert "1 accounts reconciled" in out.getvalue()
+
+
+def _refunded_yesterday(pay_world, order, number, amount):
+    import time
+
+    from weizheng.payments.models import Refund, RefundState
+    from weizheng.wechat_mock.models import MockPayRefund
+
+    actions.check_request_refund(
+        order=order,
+        amount_fen=amount,
+        reason="多缴",
+        actor=None,
+        out_refund_no=number,
+        notify_url=pay_world.notify_url,
+    )
+    deadline = time.monotonic() + 5
+    while Refund.objects.get(out_refund_no=number).state != RefundState.SUCCEEDED:
+        assert time.monotonic() < deadline, "the refund notify did not come"
+        time.sleep(0.05)
+    noon = _yesterday_noon() + dt.timedelta(hours=1)
+    MockPayRefund.objects.filter(out_refund_no=number).update(success_time=noon)
+    Refund.objects.filter(out_refund_no=number).update(succeeded_at=noon)
+
+
+def test_refunds_are_reconciled_with_the_bills_refund_rows(pay_world):
+    from weizheng.wechat_mock.models import MockPayRefund
+
+    first = _paid(pay_world, "3100012345")
+    second = _paid(pay_world, "3100056789")
+    third = _paid(pay_world, "5100023456")
+    _refunded_yesterday(pay_world, first, "RF-MATCH", 100)
+    _refunded_yesterday(pay_world, second, "RF-LOST", 100)
+    _refunded_yesterday(pay_world, third, "RF-DIFF", 100)
+    MockPayRefund.objects.filter(out_refund_no="RF-LOST").delete()
+    MockPayRefund.objects.filter(out_refund_no="RF-DIFF").update(amount=150)
+
+    run = actions.do_reconcile(account=pay_world.account, bill_date=_yesterday_noon().date())
+
+    found = {(f.kind, f.out_refund_no, f.their_amount_fen) for f in run.findings.all()}
+    assert found == {
+        (FindingKind.REFUND_NOT_THERE, "RF-LOST", None),
+        (FindingKind.REFUND_AMOUNT, "RF-DIFF", 150),
+    }
+    assert {f.out_trade_no for f in run.findings.all()} == {second.out_trade_no, third.out_trade_no}

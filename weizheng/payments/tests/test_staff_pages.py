@@ -77,8 +77,27 @@ def test_the_orders_export_is_csv_in_yuan_and_audited(pay_world, people):
     assert response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8-sig")
     yuan = f"{order.amount_fen // 100}.{order.amount_fen % 100:02d}"
-    assert f"{order.out_trade_no},{order.transaction_id}," in text and f",{yuan}," in text
+    assert f"{order.out_trade_no},`{order.transaction_id}," in text and f",{yuan}," in text
     assert AuditLog.objects.filter(action="payments.orders_exported").count() == 1
+
+
+def test_long_numbers_in_the_export_stay_text_and_round_trip(pay_world, people):
+    import csv
+    import io
+
+    order = _paid(pay_world)
+
+    text = people["fiona"].get(f"{_office(pay_world)}/?format=csv").content.decode("utf-8-sig")
+
+    rows = list(csv.reader(io.StringIO(text)))
+    row = next(r for r in rows if r[0] == order.out_trade_no)
+    # a backtick, as WeChat Pay's bill: Excel shows the 28 digits, not 4.2E+27
+    assert row[1] == f"`{order.transaction_id}" and len(order.transaction_id) == 28
+    assert row[3] == f"`{order.reference}"
+    assert [row[1].removeprefix("`"), row[3].removeprefix("`")] == [
+        order.transaction_id,
+        order.reference,
+    ]
 
 
 def test_finance_refunds_part_of_an_order(pay_world, people):
@@ -243,3 +262,121 @@ def test_an_http_biller_without_an_address_is_refused(pay_world, people):
 
     assert 'data-error="base_url"' in page.content.decode()
     assert not Biller.objects.filter(code="heat").exists()
+
+
+def _refunded_in_full(pay_world, order):
+    from weizheng.payments import actions
+    from weizheng.payments.models import RefundState
+
+    refund = actions.check_request_refund(
+        order=order,
+        amount_fen=order.amount_fen,
+        reason="重复缴费",
+        actor=None,
+        out_refund_no="RF-FULL-1",
+        notify_url=pay_world.notify_url,
+    )
+    deadline = timezone.now() + dt.timedelta(seconds=5)
+    while Refund.objects.get(pk=refund.pk).state != RefundState.SUCCEEDED:
+        assert timezone.now() < deadline, "the refund notify did not come"
+    order.refresh_from_db()
+    return order
+
+
+def test_a_write_off_called_off_by_a_full_refund_is_its_own_state_without_a_warning(
+    pay_world, people
+):
+    from weizheng.payments.models import WriteOff
+
+    order = pay_world.order()
+    Biller.objects.filter(pk=pay_world.water.pk).update(demo_unavailable=True)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid)
+    order.refresh_from_db()
+    assert order.state == "paid"
+    order = _refunded_in_full(pay_world, order)
+
+    page = people["fiona"].get(f"{_office(pay_world)}/orders/{order.pk}/").content.decode()
+
+    write_off = WriteOff.objects.get(order=order)
+    assert (write_off.state, write_off.last_error) == ("called_off", "")
+    assert write_off.get_state_display() == "Called off (refunded in full)"
+    assert "Called off (refunded in full)" in page
+    assert "The biller refused the write-off" not in page
+    assert "called off:" not in page
+    assert 'data-testid="reversal-due"' not in page
+
+
+def test_a_full_refund_after_the_write_off_asks_finance_to_have_it_reversed(pay_world, people):
+    from weizheng.payments.models import WriteOff
+
+    order = _paid(pay_world)
+    assert order.state == "settled"
+    order = _refunded_in_full(pay_world, order)
+
+    assert WriteOff.objects.get(order=order).state == "reversal_due"
+    listing = people["fiona"].get(f"{_office(pay_world)}/?follow_up=reversal").content.decode()
+    assert 'data-testid="reversals-due"' in listing and order.out_trade_no in listing
+    page = people["fiona"].get(f"{_office(pay_world)}/orders/{order.pk}/").content.decode()
+    assert 'data-testid="reversal-due"' in page and 'data-testid="mark-reversed"' in page
+    assert AuditLog.objects.filter(action="payments.reversal_due").count() == 1
+
+    people["bob"].post(f"{_office(pay_world)}/orders/{order.pk}/reversed/")
+    assert WriteOff.objects.get(order=order).state == "reversal_due"  # an editor cannot
+    people["fiona"].post(f"{_office(pay_world)}/orders/{order.pk}/reversed/")
+
+    assert WriteOff.objects.get(order=order).state == "reversed"
+    assert AuditLog.objects.get(action="payments.reversed").actor.username == "fiona"
+    listing = people["fiona"].get(f"{_office(pay_world)}/").content.decode()
+    assert 'data-testid="reversals-due"' not in listing
+
+
+def test_a_partial_refund_after_the_write_off_needs_no_reversal(pay_world, people):
+    from weizheng.payments import actions
+    from weizheng.payments.models import WriteOff
+
+    order = _paid(pay_world)
+    actions.check_request_refund(
+        order=order,
+        amount_fen=100,
+        reason="多缴",
+        actor=None,
+        out_refund_no="RF-PART-1",
+        notify_url=pay_world.notify_url,
+    )
+
+    assert WriteOff.objects.get(order=order).state == "done"
+
+
+def test_the_order_page_names_movements_and_events_for_finance(pay_world, people):
+    import re
+
+    order = _paid(pay_world)
+
+    page = people["fiona"].get(f"{_office(pay_world)}/orders/{order.pk}/").content.decode()
+    billers = people["alice"].get(f"{_office(pay_world)}/billers/").content.decode()
+
+    sources = re.findall(r'data-source="(\w+)">([^<]*)<', page)
+    assert sources and all(raw != shown for raw, shown in sources)
+    labels = re.findall(r'<td title="(pay|settle):[^"]*">([^<]*) <span', page)
+    assert {raw for raw, _label in labels} == {"pay", "settle"}
+    assert all(label and label != raw for raw, label in labels)
+    assert 'data-connector="demo">演示<' in billers
+
+
+def test_a_write_off_error_is_shown_in_words_with_the_raw_detail_aside(pay_world, people):
+    import re
+
+    from weizheng.payments.models import WriteOff
+
+    order = pay_world.order()
+    Biller.objects.filter(pk=pay_world.water.pk).update(demo_unavailable=True)
+    mock_pay.confirm_payment(prepay_id=order.prepay_id, openid=order.openid)
+    order.refresh_from_db()
+
+    page = people["fiona"].get(f"{_office(pay_world)}/orders/{order.pk}/").content.decode()
+
+    assert WriteOff.objects.get(order=order).last_error.startswith("unavailable: ")
+    shown = re.search(r'data-field="write-off-error" title="([^"]*)">([^<]*)<', page)
+    assert shown is not None
+    assert "outage" in shown.group(1)  # the raw detail, as a tooltip
+    assert "outage" not in shown.group(2) and shown.group(2)

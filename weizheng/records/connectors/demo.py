@@ -158,11 +158,43 @@ def _licence(id_number: str, today: dt.date) -> _Licence:
     )
 
 
+# Recent violations the demo persona 周明 (weizheng/identity/demo.py) always has, handled (a
+# decision issued) and not paid yet, so that 缴纳罚款 has something to pay whatever the date:
+# (days ago, index in VIOLATIONS, hour, minute, place).
+PINNED_VIOLATIONS: dict[str, list[tuple[int, int, int, int, str]]] = {
+    "440304198506120035": [
+        (9, 0, 8, 42, "平安市人民路与中山路交叉口"),
+        (23, 3, 19, 15, "平安市解放路88号路段"),
+    ],
+}
+
+
+def _pinned_violations(id_number: str, today: dt.date) -> list[dict[str, Any]]:
+    plates = citizen_plates(id_number)
+    pinned = []
+    for days_ago, index, hour, minute, place in PINNED_VIOLATIONS.get(id_number, []):
+        behaviour, code, fine, points = VIOLATIONS[index]
+        pinned.append(
+            {
+                "plate": plates[0],
+                "behaviour": behaviour,
+                "code": code,
+                "fine": fine,
+                "points": points,
+                "occurred_at": _aware(today - dt.timedelta(days=days_ago), hour, minute),
+                "place": place,
+                "authority": AUTHORITIES[0],
+                "is_handled": True,
+            }
+        )
+    return pinned
+
+
 def _citizen_violations(id_number: str, today: dt.date) -> list[dict[str, Any]]:
     """Every violation of the citizen's vehicles in the last 18 months, oldest first, each with
     its plate and whether its points count in the current cycle (handled, within the cycle)."""
     licence = _licence(id_number, today)
-    drafts = []
+    drafts = _pinned_violations(id_number, today)
     for plate in citizen_plates(id_number):
         for year, month in _months_back(today, 18):
             rng = _rng("violations", id_number, plate, year, month)

@@ -300,6 +300,8 @@ DEPARTMENTS = [
             ("police_editor", "editor"),
             # Works the online applications and the day's appointment queue.
             ("police_handler", "handler"),
+            # Sees the fines paid with WeChat Pay and the ledger, reconciles and refunds.
+            ("police_finance", "finance"),
         ],
     ),
     (

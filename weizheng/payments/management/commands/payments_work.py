@@ -1,6 +1,7 @@
 """manage.py payments_work [--loop] [--reconcile YYYY-MM-DD]: retry due write-offs with the
-billers and query WeChat Pay about orders whose notify never came; with --reconcile, reconcile
-every account with a merchant for that day (run it daily after 10:00, when WeChat's bill is ready).
+billers, query WeChat Pay about orders whose notify never came and, from 10:00 Beijing time,
+reconcile yesterday once per merchant (WeChat's bill is ready by then; `actions.reconcile_due`).
+With --reconcile, reconcile every account with a merchant for that day now (again, if it was).
 Safe to run in several processes: work is claimed row by row."""
 
 from __future__ import annotations
@@ -36,8 +37,12 @@ class Command(BaseCommand):
             close_old_connections()
             write_offs = actions.process_due_write_offs()
             queried = actions.sync_stale_orders()
-            if write_offs or queried or not options["loop"]:
-                self.stdout.write(f"{write_offs} write-offs attempted, {queried} orders queried.")
+            reconciled = actions.reconcile_due()
+            if write_offs or queried or reconciled or not options["loop"]:
+                self.stdout.write(
+                    f"{write_offs} write-offs attempted, {queried} orders queried, "
+                    f"{reconciled} accounts reconciled."
+                )
             if not options["loop"]:
                 return
             time.sleep(options["interval"])

@@ -432,13 +432,13 @@
       return answer("fail");
     }
     if (order.trade_state !== "NOTPAY") {
-      notice(S.pay_paid);
+      notice(order.trade_state === "CLOSED" ? S.pay_closed : S.pay_paid);
       return answer("fail");
     }
     const confirmed = await ask(S.pay_title, [], (body) => {
       body.append(
         el("div", { class: "pay-sheet__amount", "data-test": "pay-sheet-amount", text: order.amount }),
-        el("div", { class: "pay-sheet__row", text: `${S.pay_to}: ${order.merchant_name}` }),
+        el("div", { class: "pay-sheet__row", text: format(S.pay_to, { name: order.merchant_name }) }),
         el("div", { class: "pay-sheet__row", text: order.description }),
       );
       $("dialog-ok").textContent = S.pay_button;
