@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from weizheng.core.models import AuditLog
 from weizheng.payments.models import Biller, Order, ReconciliationRun, Refund
@@ -299,8 +299,11 @@ def test_a_write_off_called_off_by_a_full_refund_is_its_own_state_without_a_warn
 
     write_off = WriteOff.objects.get(order=order)
     assert (write_off.state, write_off.last_error) == ("called_off", "")
-    assert write_off.get_state_display() == "Called off (refunded in full)"
-    assert "Called off (refunded in full)" in page
+    with translation.override("en"):
+        assert write_off.get_state_display() == "Called off (refunded in full)"
+    # The clerk's page is in Chinese, the back office's default language.
+    assert "已撤销（已全额退款）" in page
+    assert "收费单位拒绝销账" not in page
     assert "The biller refused the write-off" not in page
     assert "called off:" not in page
     assert 'data-testid="reversal-due"' not in page
