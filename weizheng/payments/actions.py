@@ -65,6 +65,13 @@ logger = logging.getLogger(__name__)
 # Seconds before the n-th retry of a write-off the biller could not take; then every hour.
 WRITE_OFF_BACKOFF = (30, 60, 120, 300, 600, 1800)
 WRITE_OFF_CLAIM_SECONDS = 120
+# Refunds still "processing" (`sync_stale_refunds`): a claim lasts this long; checks are
+# REFUND_CHECK_AFTER_SECONDS after the request, then 1 min doubling up to 1 h apart; a refund
+# WeChat Pay still cannot confirm a day after it was asked for is given up (failed).
+REFUND_CLAIM_SECONDS = 120
+REFUND_RETRY_FIRST_SECONDS = 60
+REFUND_RETRY_MAX_SECONDS = 3600
+REFUND_GIVE_UP_SECONDS = 24 * 3600
 # An order still "paying" after this long is asked about (the notify may have been lost).
 QUERY_AFTER_SECONDS = 60
 # How long a second order request of the same citizen (a double tap) waits for the first one to
@@ -740,6 +747,7 @@ def check_request_refund(
                 out_refund_no=out_refund_no,
                 amount_fen=amount_fen,
                 reason=reason[:80],
+                notify_url=notify_url[:300],
                 requested_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
             do_audit(
@@ -751,31 +759,162 @@ def check_request_refund(
             )
     if refund.state != RefundState.PROCESSING:
         return refund
-    merchant = merchant_of(order.account)
     try:
-        answer = wechatpay.refund(
-            merchant,
-            out_trade_no=order.out_trade_no,
-            out_refund_no=refund.out_refund_no,
-            refund_fen=refund.amount_fen,
-            total_fen=order.amount_fen,
-            reason=refund.reason,
-            notify_url=notify_url,
-        )
+        _send_refund(refund, notify_url=notify_url)
     except wechatpay.GatewayError as exc:
         logger.warning("payments: refund %s not accepted yet: %s", refund.out_refund_no, exc)
-        if not exc.is_retryable:
+        if exc.is_retryable:
+            # The sweep asks WeChat Pay about it (and sends it again) from next_attempt_at on.
+            Refund.objects.filter(pk=refund.pk, state=RefundState.PROCESSING).update(
+                last_error=_refund_error(exc)
+            )
+        else:
             _fail_refund(refund, str(exc))
-        refund.refresh_from_db()
-        return refund
+    refund.refresh_from_db()
+    return refund
+
+
+def _send_refund(refund: Refund, *, notify_url: str) -> None:
+    """Ask WeChat Pay for the refund (idempotent there by out_refund_no) and apply an answer
+    that says it is done already; GatewayError when it was not accepted."""
+    order = refund.order
+    answer = wechatpay.refund(
+        merchant_of(order.account),
+        out_trade_no=order.out_trade_no,
+        out_refund_no=refund.out_refund_no,
+        refund_fen=refund.amount_fen,
+        total_fen=order.amount_fen,
+        reason=refund.reason,
+        notify_url=notify_url,
+    )
     if answer.get("refund_id"):
         Refund.objects.filter(pk=refund.pk, refund_id="").update(refund_id=answer["refund_id"])
     if answer.get("status") == "SUCCESS":
         do_apply_refund_result(
             account=order.account, resource=answer, source="refund_query", event_id=""
         )
+
+
+def _refund_error(exc: wechatpay.GatewayError) -> str:
+    """ "<outcome>: <detail>" of a refund WeChat Pay did not take or answer about; the back office
+    shows the outcome in words."""
+    if exc.status is None:
+        outcome = "unavailable"
+    elif exc.status >= 500 or exc.status == 429:
+        outcome = "server_error"
+    else:
+        outcome = "refused"
+    return f"{outcome}: {exc}"[:200]
+
+
+def _refund_delay(attempts: int) -> int:
+    """Seconds before the next check of a refund checked `attempts` times: 1 min doubling, ≤ 1 h."""
+    return min(REFUND_RETRY_FIRST_SECONDS * 2 ** max(attempts - 1, 0), REFUND_RETRY_MAX_SECONDS)
+
+
+def do_attempt_refund(*, refund_id: int, now: dt.datetime | None = None) -> str:
+    """One check of a refund still "processing": claimed with a conditional update (so two workers
+    never act on it at once), then WeChat Pay is asked about it. Known there: its status is applied
+    through `do_apply_refund_result` (once, whatever notify comes too). Unknown there (the request
+    never arrived): it is sent again with the same out_refund_no. Otherwise it is checked again
+    later with backoff, and given up (failed, with the reason) after REFUND_GIVE_UP_SECONDS.
+    Returns what happened: not_due, applied, resent, retry, failed or gave_up."""
+    now = now or timezone.now()
+    claimed = (
+        Refund.objects.filter(pk=refund_id, state=RefundState.PROCESSING, next_attempt_at__lte=now)
+        .exclude(claimed_until__gt=now)
+        .update(
+            claimed_until=now + dt.timedelta(seconds=REFUND_CLAIM_SECONDS),
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        return "not_due"
+    refund = Refund.objects.select_related("order__account").get(pk=refund_id)
+    order = refund.order
+    merchant = merchant_of(order.account)
+    outcome = "retry"
+    error = ""
+    try:
+        answer = wechatpay.query_refund(merchant, out_refund_no=refund.out_refund_no)
+    except wechatpay.GatewayError as exc:
+        if exc.status != 404:
+            error = _refund_error(exc)
+        else:  # WeChat Pay never got it: send it again, same number (idempotent there)
+            notify_url = refund.notify_url or _notify_url(order.account)
+            try:
+                _send_refund(refund, notify_url=notify_url)
+                outcome, error = "resent", "processing: sent again to WeChat Pay"
+            except wechatpay.GatewayError as send_exc:
+                if not send_exc.is_retryable:
+                    _fail_refund(refund, str(send_exc))
+                    outcome, error = "failed", _refund_error(send_exc)
+                else:
+                    error = _refund_error(send_exc)
+    else:
+        if answer.get("refund_id"):
+            Refund.objects.filter(pk=refund.pk, refund_id="").update(refund_id=answer["refund_id"])
+        status = str(answer.get("status") or "")
+        if status in ("SUCCESS", "CLOSED", "ABNORMAL"):
+            do_apply_refund_result(
+                account=order.account, resource=answer, source="refund_query", event_id=""
+            )
+            outcome = "applied"
+        else:
+            error = f"processing: WeChat Pay says {status or 'nothing'}"[:200]
     refund.refresh_from_db()
-    return refund
+    settled = refund.state != RefundState.PROCESSING
+    if settled and outcome == "retry":
+        outcome = "applied"
+    give_up = now >= refund.created_at + dt.timedelta(seconds=REFUND_GIVE_UP_SECONDS)
+    with transaction.atomic():
+        if settled:
+            Refund.objects.filter(pk=refund.pk).update(claimed_until=None)
+        else:  # conditional: a notify may settle it meanwhile
+            Refund.objects.filter(pk=refund.pk, state=RefundState.PROCESSING).update(
+                claimed_until=None,
+                next_attempt_at=timezone.now()
+                + dt.timedelta(seconds=_refund_delay(refund.attempts)),
+                last_error=error,
+            )
+        do_audit(
+            action="payments.refund_retry",
+            actor_label="payments",
+            account=order.account,
+            target=order,
+            detail={
+                "out_refund_no": refund.out_refund_no,
+                "attempt": refund.attempts,
+                "outcome": outcome,
+                "error": error,
+            },
+        )
+    if settled:
+        return outcome
+    logger.info("payments: refund %s, check %s: %s", refund.out_refund_no, refund.attempts, error)
+    # Known to WeChat Pay and still processing there: never given up (it may still succeed).
+    if give_up and not error.startswith("processing"):
+        _fail_refund(refund, f"gave_up: {error}")
+        return "gave_up"
+    return outcome
+
+
+def sync_stale_refunds(*, now: dt.datetime | None = None, limit: int = 100) -> int:
+    """Check every refund left "processing" whose next check is due (its request may never have
+    reached WeChat Pay, or its notify was lost); how many were checked."""
+    now = now or timezone.now()
+    due = list(
+        Refund.objects.filter(state=RefundState.PROCESSING, next_attempt_at__lte=now)
+        .exclude(claimed_until__gt=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(do_attempt_refund(refund_id=pk, now=now) != "not_due" for pk in due)
+
+
+def _notify_url(account: OfficialAccount) -> str:
+    """Where WeChat Pay posts notifies of a refund that has no stored notify address."""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("payments:notify", args=[account.slug])
 
 
 def _call_off_write_off(order: Order, amount_fen: int) -> None:
@@ -820,7 +959,7 @@ def do_mark_reversed(*, order: Order, actor: Any) -> bool:
 def _fail_refund(refund: Refund, error: str) -> None:
     with transaction.atomic():
         failed = Refund.objects.filter(pk=refund.pk, state=RefundState.PROCESSING).update(
-            state=RefundState.FAILED
+            state=RefundState.FAILED, claimed_until=None, last_error=error[:200]
         )
         if failed:
             Order.objects.filter(pk=refund.order_id).update(
@@ -874,7 +1013,7 @@ def do_apply_refund_result(
             return EventOutcome.REJECTED
         if refund.state != RefundState.PROCESSING or status != "SUCCESS":
             if status in ("CLOSED", "ABNORMAL") and refund.state == RefundState.PROCESSING:
-                _fail_refund(refund, f"refund {status}")
+                _fail_refund(refund, f"{str(status).lower()}: refund {status}")
             _log_event(
                 account=account,
                 source=source,

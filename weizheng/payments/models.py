@@ -3,9 +3,12 @@ reconciliation. Money is integer fen everywhere; docs/payments.md tells the whol
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weizheng.core.fields import EncryptedTextField
@@ -237,7 +240,20 @@ class RefundState(models.TextChoices):
     FAILED = "failed", _("Refund failed")
 
 
+# A refund still "processing" this long after it was asked for (or its last check) is asked
+# about at WeChat Pay by the sweep (`actions.sync_stale_refunds`).
+REFUND_CHECK_AFTER_SECONDS = 60
+
+
+def refund_check_time() -> dt.datetime:
+    return timezone.now() + dt.timedelta(seconds=REFUND_CHECK_AFTER_SECONDS)
+
+
 class Refund(models.Model):
+    """A refund asked of WeChat Pay. While it is "processing" the sweep asks WeChat about it (and
+    sends it again if it never got there) at next_attempt_at, with backoff, until it is confirmed
+    or given up; last_error says why it is still being retried ("<outcome>: <detail>")."""
+
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     out_refund_no = models.CharField(max_length=64, unique=True)
     refund_id = models.CharField(max_length=32, blank=True)
@@ -251,9 +267,15 @@ class Refund(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=refund_check_time)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    notify_url = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gte=1), name="payments_refund_positive")
         ]

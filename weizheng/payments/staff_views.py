@@ -33,6 +33,8 @@ from .models import (
     OrderState,
     PaymentEvent,
     ReconciliationRun,
+    Refund,
+    RefundState,
     WriteOffState,
 )
 
@@ -176,6 +178,47 @@ def _write_off_error(last_error: str) -> tuple[str, str]:
     return (str(label), last_error) if label else (last_error, "")
 
 
+REFUND_ERRORS = {
+    "unavailable": gettext_lazy("WeChat Pay could not be reached."),
+    "server_error": gettext_lazy("WeChat Pay had a problem on its side."),
+    "refused": gettext_lazy("WeChat Pay refused the request."),
+    "processing": gettext_lazy("WeChat Pay is still processing it."),
+    "closed": gettext_lazy("WeChat Pay closed the refund."),
+    "abnormal": gettext_lazy(
+        "WeChat Pay could not pay the refund back (for example, the citizen's card was closed)."
+    ),
+}
+
+
+def _refund_words(error: str) -> str:
+    outcome, _sep, _detail = error.partition(": ")
+    return str(REFUND_ERRORS.get(outcome, error))
+
+
+def _refund_note(refund: Refund) -> str:
+    """Why a processing refund is being retried, or why a refund failed, as finance reads it."""
+    if not refund.last_error:
+        return ""
+    if refund.state == RefundState.PROCESSING:
+        return _(
+            "WeChat Pay has not confirmed this refund yet: it is checked again automatically "
+            "at %(time)s. Last check: %(why)s"
+        ) % {
+            "time": timezone.localtime(refund.next_attempt_at).strftime("%H:%M"),
+            "why": _refund_words(refund.last_error),
+        }
+    if refund.state == RefundState.FAILED:
+        if refund.last_error.startswith("gave_up: "):
+            return _(
+                "WeChat Pay did not confirm this refund within a day, so it was given up; "
+                "it can be asked for again. Last check: %(why)s"
+            ) % {"why": _refund_words(refund.last_error.removeprefix("gave_up: "))}
+        return _("WeChat Pay did not make this refund: %(why)s") % {
+            "why": _refund_words(refund.last_error)
+        }
+    return ""
+
+
 def _movement_label(movement: str) -> str:
     """pay:/settle:/refund:<number> as finance reads it; the raw name stays in the title."""
     kind, _sep, _number = movement.partition(":")
@@ -211,7 +254,9 @@ def order_detail(request: HttpRequest, account: Any, pk: int) -> HttpResponse:
             "write_off_error": _write_off_error(
                 getattr(getattr(order, "write_off", None), "last_error", "")
             ),
-            "refunds": [(r, format_yuan(r.amount_fen)) for r in order.refunds.all()],
+            "refunds": [
+                (r, format_yuan(r.amount_fen), _refund_note(r)) for r in order.refunds.all()
+            ],
             "can_refund": can_refund
             and order.state in (OrderState.PAID, OrderState.SETTLED)
             and order.refunded_fen < order.amount_fen,

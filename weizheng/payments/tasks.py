@@ -15,9 +15,11 @@ def write_off_order(write_off_id: int) -> str:
 
 @task()
 def payments_sweep() -> dict[str, int]:
-    """Retry due write-offs and ask WeChat Pay about orders whose notify never came.
+    """Retry due write-offs and ask WeChat Pay about orders and refunds whose notify never came
+    (sending again refunds that never reached it).
     `manage.py payments_work --loop` runs the same pass every few seconds."""
     return {
         "write_offs": actions.process_due_write_offs(),
         "queried": actions.sync_stale_orders(),
+        "refunds": actions.sync_stale_refunds(),
     }

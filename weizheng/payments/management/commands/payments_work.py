@@ -1,5 +1,6 @@
 """manage.py payments_work [--loop] [--reconcile YYYY-MM-DD]: retry due write-offs with the
-billers, query WeChat Pay about orders whose notify never came and, from 10:00 Beijing time,
+billers, query WeChat Pay about orders and refunds whose notify never came (sending again
+refunds that never reached it) and, from 10:00 Beijing time,
 reconcile yesterday once per merchant (WeChat's bill is ready by then; `actions.reconcile_due`).
 With --reconcile, reconcile every account with a merchant for that day now (again, if it was).
 Safe to run in several processes: work is claimed row by row."""
@@ -17,7 +18,7 @@ from weizheng.payments.models import Merchant
 
 
 class Command(BaseCommand):
-    help = "Retry write-offs and query silent orders once, or every --interval seconds with --loop."
+    help = "Retry write-offs, query silent orders and refunds once, or every --interval seconds with --loop."
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true")
@@ -37,10 +38,12 @@ class Command(BaseCommand):
             close_old_connections()
             write_offs = actions.process_due_write_offs()
             queried = actions.sync_stale_orders()
+            refunds = actions.sync_stale_refunds()
             reconciled = actions.reconcile_due()
-            if write_offs or queried or reconciled or not options["loop"]:
+            if write_offs or queried or refunds or reconciled or not options["loop"]:
                 self.stdout.write(
                     f"{write_offs} write-offs attempted, {queried} orders queried, "
+                    f"{refunds} refunds checked, "
                     f"{reconciled} accounts reconciled."
                 )
             if not options["loop"]:
