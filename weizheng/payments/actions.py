@@ -913,7 +913,10 @@ def sync_stale_refunds(*, now: dt.datetime | None = None, limit: int = 100) -> i
 
 
 def _notify_url(account: OfficialAccount) -> str:
-    """Where WeChat Pay posts notifies of a refund that has no stored notify address."""
+    """Where WeChat Pay posts notifies of a refund that has no stored notify address (one asked
+    for before it was stored); none without PUBLIC_BASE_URL: the sweep's query confirms it."""
+    if not settings.PUBLIC_BASE_URL:
+        return ""
     return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("payments:notify", args=[account.slug])
 
 

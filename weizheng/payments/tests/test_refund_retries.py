@@ -259,3 +259,44 @@ def test_the_order_page_says_why_a_refund_is_retried_and_why_it_was_given_up(
 
     assert "so it was given up" in given_up
     assert "Last check: WeChat Pay could not be reached." in given_up
+
+
+def _answer(refund, status):
+    return {
+        "out_refund_no": refund.out_refund_no,
+        "refund_id": "50300000000000000000000000001",
+        "status": status,
+        "amount": {"refund": refund.amount_fen, "total": refund.order.amount_fen},
+    }
+
+
+def test_a_refund_wechat_still_processes_is_not_given_up(pay_world, monkeypatch):
+    order = _paid(pay_world)
+    _wechat_down(pay_world)
+    refund = _refund(pay_world, order, "RF-SLOW")
+    monkeypatch.setattr(wechatpay, "query_refund", lambda *a, **k: _answer(refund, "PROCESSING"))
+
+    outcome = actions.do_attempt_refund(
+        refund_id=refund.pk, now=refund.created_at + dt.timedelta(hours=25)
+    )
+
+    assert outcome == "retry"
+    refund.refresh_from_db()
+    assert refund.state == RefundState.PROCESSING
+    assert refund.last_error == "processing: WeChat Pay says PROCESSING"
+    assert refund.refund_id == "50300000000000000000000000001"
+    assert Order.objects.get(pk=order.pk).refunded_fen == order.amount_fen
+
+
+def test_a_refund_wechat_closed_fails_through_the_query(pay_world, monkeypatch):
+    order = _paid(pay_world)
+    _wechat_down(pay_world)
+    refund = _refund(pay_world, order, "RF-SHUT")
+    monkeypatch.setattr(wechatpay, "query_refund", lambda *a, **k: _answer(refund, "CLOSED"))
+
+    assert actions.do_attempt_refund(refund_id=refund.pk, now=_later(61)) == "applied"
+
+    refund.refresh_from_db()
+    assert (refund.state, refund.last_error) == (RefundState.FAILED, "closed: refund CLOSED")
+    assert Order.objects.get(pk=order.pk).refunded_fen == 0
+    assert not LedgerEntry.objects.filter(movement="refund:RF-SHUT").exists()
