@@ -251,14 +251,15 @@ def test_the_order_page_says_why_a_refund_is_retried_and_why_it_was_given_up(
 
     retrying = client.get(page).content.decode()
 
-    assert "WeChat Pay has not confirmed this refund yet" in retrying
-    assert "Last check: WeChat Pay could not be reached." in retrying
+    # The clerk's page is in Chinese, the back office's default language.
+    assert "微信支付尚未确认此笔退款" in retrying
+    assert "上次查询结果：无法连接微信支付。" in retrying
 
     actions.do_attempt_refund(refund_id=refund.pk, now=refund.created_at + dt.timedelta(hours=25))
     given_up = client.get(page).content.decode()
 
-    assert "so it was given up" in given_up
-    assert "Last check: WeChat Pay could not be reached." in given_up
+    assert "微信支付一天内未确认此笔退款，已放弃" in given_up
+    assert "最后一次查询结果：无法连接微信支付。" in given_up
 
 
 def _answer(refund, status):
