@@ -111,6 +111,23 @@ def _fresh_per_account_caches():
     forget_runs_inquiries()
 
 
+@pytest.fixture(autouse=True)
+def _mock_pay_notifies_answered(request):
+    """The mock WeChat Pay posts notifies from background threads; the merchant's handler they
+    reach must be done before the test database is emptied (else TRUNCATE and the handler's
+    writes deadlock on PostgreSQL). Requesting the database helper here makes this fixture's
+    teardown run before the database's."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    )
+    if uses_db:
+        request.getfixturevalue("_django_db_helper")
+    yield
+    from weizheng.wechat_mock.pay import wait_for_notifies
+
+    wait_for_notifies()
+
+
 @pytest.fixture
 def mock_account(live_server, transactional_db):
     """The police account wired to the mock WeChat platform over real HTTP, both ways."""

@@ -220,9 +220,33 @@ def post_notify(url: str, headers: dict[str, str], body: str) -> int | None:
     return response.status_code
 
 
+_notify_threads: set[threading.Thread] = set()
+_notify_threads_lock = threading.Lock()
+
+
+def _post_and_forget(url: str, headers: dict[str, str], body: str) -> None:
+    try:
+        post_notify(url, headers, body)
+    finally:
+        with _notify_threads_lock:
+            _notify_threads.discard(threading.current_thread())
+
+
 def _post_later(url: str, headers: dict[str, str], body: str) -> None:
     # A thread with everything prepared: it never reads the database.
-    threading.Thread(target=post_notify, args=(url, headers, body), daemon=True).start()
+    thread = threading.Thread(target=_post_and_forget, args=(url, headers, body), daemon=True)
+    with _notify_threads_lock:
+        _notify_threads.add(thread)
+    thread.start()
+
+
+def wait_for_notifies(timeout: float = 10.0) -> None:
+    """Wait until every notify posted in the background has been answered (tests: before the
+    test database is emptied, no merchant handler may still be writing to it)."""
+    with _notify_threads_lock:
+        pending = list(_notify_threads)
+    for thread in pending:
+        thread.join(timeout)
 
 
 # --- the user's act: paying ---------------------------------------------------------------------
