@@ -78,8 +78,12 @@ def test_a_notify_racing_the_fallback_query_pays_once(pay_world):
     order, mock_order = _paid_without_notify(pay_world)
     headers, body = mock_pay.pay_notify(mock_order)
 
+    # Both sides read the order unpaid before either acts (as a sweep that loaded it a moment
+    # earlier would): the query always reaches WeChat Pay and the apply step, whichever wins.
+    unpaid = Order.objects.get(pk=order.pk)
+
     def query() -> object:
-        return actions.do_sync_order(order=Order.objects.get(pk=order.pk)).state
+        return actions.do_sync_order(order=unpaid).state
 
     results = _together(lambda: post(pay_world.notify_url, headers, body), query)
 
