@@ -466,20 +466,13 @@ def do_apply_transaction(
             },
         )
         write_off = WriteOff.objects.create(order=order, next_attempt_at=now)
-        _log_event(
+        _record_applied(
             account=account,
             source=source,
-            outcome=EventOutcome.APPLIED,
             event_id=event_id,
             order=order,
             detail=detail,
-        )
-        do_audit(
-            action="payments.paid",
-            actor_label=f"wechatpay:{source}",
-            account=account,
-            target=order,
-            detail=detail,
+            audit_action="payments.paid",
         )
         notify(
             account=account,
@@ -504,6 +497,34 @@ def receipt_link(order: Order) -> str:
         return ""
     path = reverse("payments:receipt", args=[order.account.slug, order.out_trade_no])
     return settings.PUBLIC_BASE_URL.rstrip("/") + path
+
+
+def _record_applied(
+    *,
+    account: Any,
+    source: str,
+    event_id: str,
+    order: Order,
+    detail: dict[str, Any],
+    audit_action: str,
+) -> None:
+    """A WeChat Pay answer (notify or query) that moved money: its event row and its audit row,
+    in the caller's transaction."""
+    _log_event(
+        account=account,
+        source=source,
+        outcome=EventOutcome.APPLIED,
+        event_id=event_id,
+        order=order,
+        detail=detail,
+    )
+    do_audit(
+        action=audit_action,
+        actor_label=f"wechatpay:{source}",
+        account=account,
+        target=order,
+        detail=detail,
+    )
 
 
 def do_sync_order(*, order: Order) -> Order:
@@ -1058,20 +1079,13 @@ def do_apply_refund_result(
                     target=order,
                     detail={"out_refund_no": out_refund_no},
                 )
-        _log_event(
+        _record_applied(
             account=account,
             source=source,
-            outcome=EventOutcome.APPLIED,
             event_id=event_id,
             order=order,
             detail=detail,
-        )
-        do_audit(
-            action="payments.refunded",
-            actor_label=f"wechatpay:{source}",
-            account=account,
-            target=order,
-            detail=detail,
+            audit_action="payments.refunded",
         )
         notify(
             account=account,
